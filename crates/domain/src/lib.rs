@@ -1,0 +1,18 @@
+//! Tegoed's business types and rules.
+//!
+//! Pure: no IO, no async, no database. Every value that enters from outside is parsed into a
+//! type that cannot hold a wrong value (`Cents`, `Iban`, `EmailAddress`, …); every rule that
+//! decides money or dates lives here so it can be tested without a server.
+
+pub mod contact;
+pub mod dates;
+pub mod debtor;
+pub mod ids;
+pub mod invoice;
+pub mod money;
+pub mod payment;
+pub mod tenant;
+
+mod invalid;
+
+pub use invalid::{FieldProblem, Invalid, check_text};

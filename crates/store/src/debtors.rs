@@ -1,0 +1,214 @@
+//! Debtors.
+
+use domain::contact::{KvkNumber, VatId};
+use domain::debtor::{ContactPerson, Debtor, DebtorKind, DigitalAffinity, Language, LanguageLevel, NewDebtor, Segment};
+use domain::ids::{DebtorId, TenantId};
+use domain::money::Cents;
+
+use crate::conn::{Tx, dispatch};
+use crate::tenants::{decode_address, encode_address};
+use crate::time::Stamp;
+use crate::{Page, Result, StoreError, corrupt};
+
+#[derive(sqlx::FromRow)]
+struct DebtorRow {
+    id: i64,
+    tenant_id: i64,
+    external_id: Option<String>,
+    kind: String,
+    name: String,
+    contacts: String,
+    address: Option<String>,
+    language: String,
+    language_level: String,
+    digital_affinity: String,
+    segment: String,
+    credit_limit: Option<i64>,
+    kvk_number: Option<String>,
+    vat_id: Option<String>,
+    created_at: Stamp,
+    updated_at: Stamp,
+}
+
+const DEBTOR_COLUMNS: &str = "id, tenant_id, external_id, kind, name, contacts, address, language, language_level, \
+     digital_affinity, segment, credit_limit, kvk_number, vat_id, created_at, updated_at";
+
+impl TryFrom<DebtorRow> for Debtor {
+    type Error = StoreError;
+    fn try_from(r: DebtorRow) -> Result<Debtor> {
+        let what = |f: &str| format!("debtor {} {f}", r.id);
+        let contacts: Vec<ContactPerson> = serde_json::from_str(&r.contacts).map_err(|e| corrupt(&what("contacts"), e))?;
+        Ok(Debtor {
+            id: DebtorId(r.id),
+            tenant_id: TenantId(r.tenant_id),
+            external_id: r.external_id.clone(),
+            kind: DebtorKind::parse(&r.kind).map_err(|e| corrupt(&what("kind"), e))?,
+            name: r.name.clone(),
+            contacts,
+            address: decode_address(r.address.as_deref()).map_err(|e| corrupt(&what("address"), e))?,
+            language: Language::parse(&r.language).map_err(|e| corrupt(&what("language"), e))?,
+            language_level: LanguageLevel::parse(&r.language_level).map_err(|e| corrupt(&what("language_level"), e))?,
+            digital_affinity: DigitalAffinity::parse(&r.digital_affinity).map_err(|e| corrupt(&what("digital_affinity"), e))?,
+            segment: Segment::parse(&r.segment).map_err(|e| corrupt(&what("segment"), e))?,
+            credit_limit: r.credit_limit.map(Cents::new).transpose().map_err(|e| corrupt(&what("credit_limit"), e))?,
+            kvk_number: r.kvk_number.as_deref().map(KvkNumber::parse).transpose().map_err(|e| corrupt(&what("kvk_number"), e))?,
+            vat_id: r.vat_id.as_deref().map(VatId::parse).transpose().map_err(|e| corrupt(&what("vat_id"), e))?,
+            created_at: r.created_at.0,
+            updated_at: r.updated_at.0,
+        })
+    }
+}
+
+/// Which debtors a list shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DebtorFilter {
+    /// Only consumers or only businesses.
+    pub kind: Option<DebtorKind>,
+    /// Only this segment.
+    pub segment: Option<Segment>,
+    /// Only the debtor with this customer number.
+    pub external_id: Option<String>,
+}
+
+fn contacts_json(contacts: &[ContactPerson]) -> String {
+    // A list of plain structs always serialises.
+    serde_json::to_string(contacts).unwrap_or_else(|_| "[]".to_string())
+}
+
+impl Tx {
+    /// Creates a debtor.
+    pub async fn create_debtor(&mut self, tenant: TenantId, d: &NewDebtor) -> Result<Debtor> {
+        let now = Stamp::now();
+        let sql = format!(
+            "INSERT INTO debtors (tenant_id, external_id, kind, name, contacts, address, language, language_level, \
+             digital_affinity, segment, credit_limit, kvk_number, vat_id, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING {DEBTOR_COLUMNS}"
+        );
+        let row: DebtorRow = dispatch!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(d.external_id.as_ref().map(|s| s.trim().to_string()))
+            .bind(d.kind.as_str())
+            .bind(d.name.trim().to_string())
+            .bind(contacts_json(&d.contacts))
+            .bind(encode_address(d.address.as_ref()))
+            .bind(d.language.as_str())
+            .bind(d.language_level.as_str())
+            .bind(d.digital_affinity.as_str())
+            .bind(d.segment.as_str())
+            .bind(d.credit_limit.map(Cents::cents))
+            .bind(d.kvk_number.as_ref().map(|v| v.as_str().to_string()))
+            .bind(d.vat_id.as_ref().map(|v| v.as_str().to_string()))
+            .bind(now)
+            .fetch_one(c)
+            .await?);
+        row.try_into()
+    }
+
+    /// Stores many debtors in batches of 500 rows per INSERT; returns their ids in order.
+    pub async fn insert_debtors(&mut self, tenant: TenantId, debtors: &[NewDebtor]) -> Result<Vec<DebtorId>> {
+        let now = Stamp::now();
+        let mut ids = Vec::with_capacity(debtors.len());
+        for chunk in debtors.chunks(500) {
+            let mut sql = String::from(
+                "INSERT INTO debtors (tenant_id, external_id, kind, name, contacts, address, language, language_level, \
+                 digital_affinity, segment, credit_limit, kvk_number, vat_id, created_at, updated_at) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let b = i * 12;
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push('(');
+                sql.push_str("$1");
+                for k in 3..15 {
+                    sql.push_str(&format!(", ${}", b + k));
+                }
+                sql.push_str(", $2, $2)");
+            }
+            sql.push_str(" RETURNING id");
+            let rows: Vec<(i64,)> = dispatch!(self, c => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(now);
+                for d in chunk {
+                    q = q
+                        .bind(d.external_id.as_ref().map(|s| s.trim().to_string()))
+                        .bind(d.kind.as_str())
+                        .bind(d.name.trim().to_string())
+                        .bind(contacts_json(&d.contacts))
+                        .bind(encode_address(d.address.as_ref()))
+                        .bind(d.language.as_str())
+                        .bind(d.language_level.as_str())
+                        .bind(d.digital_affinity.as_str())
+                        .bind(d.segment.as_str())
+                        .bind(d.credit_limit.map(Cents::cents))
+                        .bind(d.kvk_number.as_ref().map(|v| v.as_str().to_string()))
+                        .bind(d.vat_id.as_ref().map(|v| v.as_str().to_string()));
+                }
+                q.fetch_all(c).await?
+            });
+            let mut batch: Vec<i64> = rows.into_iter().map(|r| r.0).collect();
+            batch.sort_unstable();
+            ids.extend(batch.into_iter().map(DebtorId));
+        }
+        Ok(ids)
+    }
+
+    /// A debtor of the tenant.
+    pub async fn debtor(&mut self, tenant: TenantId, id: DebtorId) -> Result<Option<Debtor>> {
+        let sql = format!("SELECT {DEBTOR_COLUMNS} FROM debtors WHERE tenant_id = $1 AND id = $2");
+        let row: Option<DebtorRow> =
+            dispatch!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(id.0).fetch_optional(c).await?);
+        row.map(Debtor::try_from).transpose()
+    }
+
+    /// The tenant's debtor with this customer number.
+    pub async fn debtor_by_external_id(&mut self, tenant: TenantId, external_id: &str) -> Result<Option<Debtor>> {
+        let sql = format!("SELECT {DEBTOR_COLUMNS} FROM debtors WHERE tenant_id = $1 AND external_id = $2");
+        let row: Option<DebtorRow> = dispatch!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0).bind(external_id.to_string()).fetch_optional(c).await?);
+        row.map(Debtor::try_from).transpose()
+    }
+
+    /// The tenant's debtors in id order.
+    pub async fn debtors(&mut self, tenant: TenantId, filter: &DebtorFilter, page: Page) -> Result<Vec<Debtor>> {
+        let sql = format!(
+            "SELECT {DEBTOR_COLUMNS} FROM debtors WHERE tenant_id = $1 AND id > $2 \
+             AND ($3 IS NULL OR kind = $3) AND ($4 IS NULL OR segment = $4) AND ($5 IS NULL OR external_id = $5) \
+             ORDER BY id LIMIT $6"
+        );
+        let rows: Vec<DebtorRow> = dispatch!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(page.after.unwrap_or(0))
+            .bind(filter.kind.map(DebtorKind::as_str))
+            .bind(filter.segment.map(Segment::as_str))
+            .bind(filter.external_id.clone())
+            .bind(i64::from(page.limit))
+            .fetch_all(c)
+            .await?);
+        rows.into_iter().map(Debtor::try_from).collect()
+    }
+
+    /// Stores a changed debtor.
+    pub async fn update_debtor(&mut self, d: &Debtor) -> Result<()> {
+        dispatch!(self, c => sqlx::query(
+            "UPDATE debtors SET external_id = $3, kind = $4, name = $5, contacts = $6, address = $7, language = $8, \
+             language_level = $9, digital_affinity = $10, segment = $11, credit_limit = $12, kvk_number = $13, vat_id = $14, \
+             updated_at = $15 WHERE tenant_id = $1 AND id = $2")
+            .bind(d.tenant_id.0)
+            .bind(d.id.0)
+            .bind(d.external_id.clone())
+            .bind(d.kind.as_str())
+            .bind(d.name.clone())
+            .bind(contacts_json(&d.contacts))
+            .bind(encode_address(d.address.as_ref()))
+            .bind(d.language.as_str())
+            .bind(d.language_level.as_str())
+            .bind(d.digital_affinity.as_str())
+            .bind(d.segment.as_str())
+            .bind(d.credit_limit.map(Cents::cents))
+            .bind(d.kvk_number.as_ref().map(|v| v.as_str().to_string()))
+            .bind(d.vat_id.as_ref().map(|v| v.as_str().to_string()))
+            .bind(Stamp::now())
+            .execute(c).await?.rows_affected());
+        Ok(())
+    }
+}

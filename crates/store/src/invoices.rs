@@ -1,0 +1,337 @@
+//! Invoices and credit notes.
+
+use jiff::civil::Date;
+
+use domain::ids::{CreditNoteId, DebtorId, InvoiceId, TenantId};
+use domain::invoice::{CreditNote, Currency, Invoice, InvoiceStatus, NewCreditNote, settled_status};
+use domain::money::Cents;
+
+use crate::conn::{Tx, dispatch};
+use crate::time::Stamp;
+use crate::{Page, Result, StoreError, corrupt};
+
+#[derive(sqlx::FromRow)]
+struct InvoiceRow {
+    id: i64,
+    tenant_id: i64,
+    debtor_id: i64,
+    number: String,
+    external_id: Option<String>,
+    issue_date: jiff_sqlx::Date,
+    due_date: jiff_sqlx::Date,
+    currency: String,
+    total: i64,
+    vat: i64,
+    paid: i64,
+    credited: i64,
+    status: String,
+    payment_reference: Option<String>,
+    created_at: Stamp,
+    updated_at: Stamp,
+}
+
+const INVOICE_COLUMNS: &str = "id, tenant_id, debtor_id, number, external_id, issue_date, due_date, currency, total, vat, \
+     paid, credited, status, payment_reference, created_at, updated_at";
+
+fn cents(what: &str, v: i64) -> Result<Cents> {
+    Cents::new(v).map_err(|e| corrupt(what, e))
+}
+
+impl TryFrom<InvoiceRow> for Invoice {
+    type Error = StoreError;
+    fn try_from(r: InvoiceRow) -> Result<Invoice> {
+        let what = format!("invoice {}", r.id);
+        let (total, paid, credited) = (cents(&what, r.total)?, cents(&what, r.paid)?, cents(&what, r.credited)?);
+        Ok(Invoice {
+            id: InvoiceId(r.id),
+            tenant_id: TenantId(r.tenant_id),
+            debtor_id: DebtorId(r.debtor_id),
+            number: r.number,
+            external_id: r.external_id,
+            issue_date: r.issue_date.to_jiff(),
+            due_date: r.due_date.to_jiff(),
+            currency: Currency::parse(&r.currency).map_err(|e| corrupt(&what, e))?,
+            total,
+            vat: cents(&what, r.vat)?,
+            paid,
+            credited,
+            outstanding: total - paid - credited,
+            status: InvoiceStatus::parse(&r.status).map_err(|e| corrupt(&what, e))?,
+            payment_reference: r.payment_reference,
+            created_at: r.created_at.0,
+            updated_at: r.updated_at.0,
+        })
+    }
+}
+
+/// An invoice ready to be stored: checked, with its due date decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceRecord {
+    /// Who owes it.
+    pub debtor_id: DebtorId,
+    /// Invoice number.
+    pub number: String,
+    /// Identifier in the tenant's system.
+    pub external_id: Option<String>,
+    /// Invoice date.
+    pub issue_date: Date,
+    /// Due date.
+    pub due_date: Date,
+    /// Total including VAT.
+    pub total: Cents,
+    /// VAT included.
+    pub vat: Cents,
+    /// Already paid before Tegoed knew the invoice (an import's open amount below the total).
+    pub paid: Cents,
+    /// Payment reference.
+    pub payment_reference: Option<String>,
+}
+
+/// Which invoices a list shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InvoiceFilter {
+    /// Only this status.
+    pub status: Option<InvoiceStatus>,
+    /// Only this debtor's.
+    pub debtor_id: Option<DebtorId>,
+    /// Only those due before this date.
+    pub due_before: Option<Date>,
+    /// Only those due after this date.
+    pub due_after: Option<Date>,
+    /// Only overdue ones (`true`) or only the others (`false`), as seen on the given day.
+    pub overdue: Option<(bool, Date)>,
+}
+
+/// Rows per INSERT when storing many invoices: 500 × 12 parameters stays far below both
+/// SQLite's (32,766) and PostgreSQL's (65,535) limit on bound parameters.
+const INSERT_BATCH: usize = 500;
+
+impl Tx {
+    /// Stores one invoice.
+    pub async fn create_invoice(&mut self, tenant: TenantId, inv: &InvoiceRecord) -> Result<Invoice> {
+        let ids = self.insert_invoices(tenant, std::slice::from_ref(inv)).await?;
+        let id = ids.first().copied().ok_or_else(|| corrupt("insert", "no id returned"))?;
+        self.invoice(tenant, id).await?.ok_or_else(|| corrupt("insert", "invoice vanished"))
+    }
+
+    /// Stores many invoices in batches; returns their ids in order.
+    pub async fn insert_invoices(&mut self, tenant: TenantId, invoices: &[InvoiceRecord]) -> Result<Vec<InvoiceId>> {
+        let now = Stamp::now();
+        let mut ids = Vec::with_capacity(invoices.len());
+        for chunk in invoices.chunks(INSERT_BATCH) {
+            let mut sql = String::from(
+                "INSERT INTO invoices (tenant_id, debtor_id, number, external_id, issue_date, due_date, currency, total, vat, \
+                 paid, credited, status, payment_reference, created_at, updated_at) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let b = i * 10;
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!(
+                    "($1, ${}, ${}, ${}, ${}, ${}, 'EUR', ${}, ${}, ${}, 0, ${}, ${}, $2, $2)",
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8,
+                    b + 9,
+                    b + 10,
+                    b + 11,
+                    b + 12
+                ));
+            }
+            sql.push_str(" RETURNING id");
+            let rows: Vec<(i64,)> = dispatch!(self, c => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(now);
+                for inv in chunk {
+                    let status = settled_status(inv.total, inv.paid, Cents::ZERO, InvoiceStatus::Open);
+                    q = q
+                        .bind(inv.debtor_id.0)
+                        .bind(inv.number.clone())
+                        .bind(inv.external_id.clone())
+                        .bind(jiff_sqlx::Date::from(inv.issue_date))
+                        .bind(jiff_sqlx::Date::from(inv.due_date))
+                        .bind(inv.total.cents())
+                        .bind(inv.vat.cents())
+                        .bind(inv.paid.cents())
+                        .bind(status.as_str())
+                        .bind(inv.payment_reference.clone());
+                }
+                q.fetch_all(c).await?
+            });
+            // RETURNING gives rows in VALUES order on both backends for a single INSERT; sort to
+            // be safe, as ids are assigned in that order too.
+            let mut batch: Vec<i64> = rows.into_iter().map(|r| r.0).collect();
+            batch.sort_unstable();
+            ids.extend(batch.into_iter().map(InvoiceId));
+        }
+        Ok(ids)
+    }
+
+    /// An invoice of the tenant.
+    pub async fn invoice(&mut self, tenant: TenantId, id: InvoiceId) -> Result<Option<Invoice>> {
+        let sql = format!("SELECT {INVOICE_COLUMNS} FROM invoices WHERE tenant_id = $1 AND id = $2");
+        let row: Option<InvoiceRow> =
+            dispatch!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(id.0).fetch_optional(c).await?);
+        row.map(Invoice::try_from).transpose()
+    }
+
+    /// The tenant's invoices with these ids (missing ones are left out).
+    pub async fn invoices_by_id(&mut self, tenant: TenantId, ids: &[InvoiceId]) -> Result<Vec<Invoice>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(inv) = self.invoice(tenant, *id).await? {
+                out.push(inv);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether the tenant has an invoice with this number.
+    pub async fn invoice_number_taken(&mut self, tenant: TenantId, number: &str) -> Result<bool> {
+        let n: i64 = dispatch!(self, c => sqlx::query_scalar("SELECT COUNT(*) FROM invoices WHERE tenant_id = $1 AND number = $2")
+            .bind(tenant.0).bind(number.to_string()).fetch_one(c).await?);
+        Ok(n > 0)
+    }
+
+    /// The tenant's invoices in id order.
+    pub async fn invoices(&mut self, tenant: TenantId, f: &InvoiceFilter, page: Page) -> Result<Vec<Invoice>> {
+        let sql = format!(
+            "SELECT {INVOICE_COLUMNS} FROM invoices WHERE tenant_id = $1 AND id > $2 \
+             AND ($3 IS NULL OR status = $3) AND ($4 IS NULL OR debtor_id = $4) \
+             AND ($5 IS NULL OR due_date < $5) AND ($6 IS NULL OR due_date > $6) \
+             AND ($7 IS NULL OR $7 = (status = 'open' AND due_date < $8 AND total - paid - credited > 0)) \
+             ORDER BY id LIMIT $9"
+        );
+        let rows: Vec<InvoiceRow> = dispatch!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0)
+            .bind(page.after.unwrap_or(0))
+            .bind(f.status.map(InvoiceStatus::as_str))
+            .bind(f.debtor_id.map(|d| d.0))
+            .bind(f.due_before.map(jiff_sqlx::Date::from))
+            .bind(f.due_after.map(jiff_sqlx::Date::from))
+            .bind(f.overdue.map(|(yes, _)| yes))
+            .bind(f.overdue.map(|(_, d)| jiff_sqlx::Date::from(d)))
+            .bind(i64::from(page.limit))
+            .fetch_all(c)
+            .await?);
+        rows.into_iter().map(Invoice::try_from).collect()
+    }
+
+    /// Stores a changed invoice's editable fields and its money-derived status.
+    pub async fn update_invoice(&mut self, inv: &Invoice) -> Result<()> {
+        dispatch!(self, c => sqlx::query(
+            "UPDATE invoices SET due_date = $3, external_id = $4, payment_reference = $5, status = $6, paid = $7, \
+             credited = $8, updated_at = $9 WHERE tenant_id = $1 AND id = $2")
+            .bind(inv.tenant_id.0)
+            .bind(inv.id.0)
+            .bind(jiff_sqlx::Date::from(inv.due_date))
+            .bind(inv.external_id.clone())
+            .bind(inv.payment_reference.clone())
+            .bind(inv.status.as_str())
+            .bind(inv.paid.cents())
+            .bind(inv.credited.cents())
+            .bind(Stamp::now())
+            .execute(c).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Books a credit note and, when it names an invoice, lowers what is open on it.
+    /// The caller has checked the note against the invoice ([`NewCreditNote::problems`]).
+    pub async fn create_credit_note(&mut self, tenant: TenantId, n: &NewCreditNote) -> Result<CreditNote> {
+        let row: CreditNoteRow = dispatch!(self, c => sqlx::query_as(
+            "INSERT INTO credit_notes (tenant_id, debtor_id, invoice_id, number, issue_date, total, vat, reason, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             RETURNING id, tenant_id, debtor_id, invoice_id, number, issue_date, total, vat, reason, created_at")
+            .bind(tenant.0)
+            .bind(n.debtor_id.0)
+            .bind(n.invoice_id.map(|i| i.0))
+            .bind(n.number.trim().to_string())
+            .bind(jiff_sqlx::Date::from(n.issue_date))
+            .bind(n.total.cents())
+            .bind(n.vat.cents())
+            .bind(n.reason.clone())
+            .bind(Stamp::now())
+            .fetch_one(c).await?);
+        if let Some(invoice_id) = n.invoice_id {
+            let mut inv = self.invoice(tenant, invoice_id).await?.ok_or_else(|| corrupt("credit note", "invoice vanished"))?;
+            inv.credited = inv.credited + n.total;
+            inv.outstanding = inv.total - inv.paid - inv.credited;
+            inv.status = settled_status(inv.total, inv.paid, inv.credited, inv.status);
+            self.update_invoice(&inv).await?;
+        }
+        row.try_into()
+    }
+
+    /// A credit note of the tenant.
+    pub async fn credit_note(&mut self, tenant: TenantId, id: CreditNoteId) -> Result<Option<CreditNote>> {
+        let row: Option<CreditNoteRow> = dispatch!(self, c => sqlx::query_as(
+            "SELECT id, tenant_id, debtor_id, invoice_id, number, issue_date, total, vat, reason, created_at \
+             FROM credit_notes WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.0).bind(id.0).fetch_optional(c).await?);
+        row.map(CreditNote::try_from).transpose()
+    }
+
+    /// The tenant's credit notes in id order, optionally one debtor's or one invoice's.
+    pub async fn credit_notes(
+        &mut self,
+        tenant: TenantId,
+        debtor: Option<DebtorId>,
+        invoice: Option<InvoiceId>,
+        page: Page,
+    ) -> Result<Vec<CreditNote>> {
+        let rows: Vec<CreditNoteRow> = dispatch!(self, c => sqlx::query_as(
+            "SELECT id, tenant_id, debtor_id, invoice_id, number, issue_date, total, vat, reason, created_at \
+             FROM credit_notes WHERE tenant_id = $1 AND id > $2 AND ($3 IS NULL OR debtor_id = $3) \
+             AND ($4 IS NULL OR invoice_id = $4) ORDER BY id LIMIT $5")
+            .bind(tenant.0)
+            .bind(page.after.unwrap_or(0))
+            .bind(debtor.map(|d| d.0))
+            .bind(invoice.map(|i| i.0))
+            .bind(i64::from(page.limit))
+            .fetch_all(c).await?);
+        rows.into_iter().map(CreditNote::try_from).collect()
+    }
+
+    /// Changes the reason given on a credit note (the amounts are fixed once booked).
+    pub async fn update_credit_note_reason(&mut self, tenant: TenantId, id: CreditNoteId, reason: Option<&str>) -> Result<bool> {
+        let n = dispatch!(self, c => sqlx::query("UPDATE credit_notes SET reason = $3 WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.0).bind(id.0).bind(reason.map(str::to_string)).execute(c).await?.rows_affected());
+        Ok(n == 1)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct CreditNoteRow {
+    id: i64,
+    tenant_id: i64,
+    debtor_id: i64,
+    invoice_id: Option<i64>,
+    number: String,
+    issue_date: jiff_sqlx::Date,
+    total: i64,
+    vat: i64,
+    reason: Option<String>,
+    created_at: Stamp,
+}
+
+impl TryFrom<CreditNoteRow> for CreditNote {
+    type Error = StoreError;
+    fn try_from(r: CreditNoteRow) -> Result<CreditNote> {
+        let what = format!("credit note {}", r.id);
+        Ok(CreditNote {
+            id: CreditNoteId(r.id),
+            tenant_id: TenantId(r.tenant_id),
+            debtor_id: DebtorId(r.debtor_id),
+            invoice_id: r.invoice_id.map(InvoiceId),
+            number: r.number,
+            issue_date: r.issue_date.to_jiff(),
+            total: cents(&what, r.total)?,
+            vat: cents(&what, r.vat)?,
+            reason: r.reason,
+            created_at: r.created_at.0,
+        })
+    }
+}

@@ -1,0 +1,80 @@
+//! Settings, from (later wins) built-in defaults, a TOML file, `TEGOED_*` environment
+//! variables, and command-line flags.
+
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Everything Tegoed can be told at start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite:PATH` or `postgres://…` (env TEGOED_DATABASE).
+    pub database: String,
+    /// Address the server listens on (env TEGOED_LISTEN).
+    pub listen: String,
+    /// Token for the tenant admin API; unset disables it (env TEGOED_ADMIN_TOKEN).
+    pub admin_token: Option<String>,
+    /// Log level: error, warn, info, debug or trace (env TEGOED_LOG).
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { database: "sqlite:tegoed.db".into(), listen: "127.0.0.1:8080".into(), admin_token: None, log: "info".into() }
+    }
+}
+
+/// Flag values that override the file and the environment when given.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    /// `--database`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    /// `--listen`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    /// The admin token (from no flag yet: tokens do not belong on a command line).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin_token: Option<String>,
+}
+
+/// Reads the settings. A named file must exist; `tegoed.toml` in the working directory is read
+/// when present.
+pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, figment::Error> {
+    let mut fig = Figment::from(Serialized::defaults(Config::default()));
+    match file {
+        Some(path) => {
+            if !path.exists() {
+                return Err(figment::Error::from(format!("config file {} does not exist", path.display())));
+            }
+            fig = fig.merge(Toml::file_exact(path));
+        }
+        None => fig = fig.merge(Toml::file("tegoed.toml")),
+    }
+    fig.merge(Env::prefixed("TEGOED_").ignore(&["config"])).merge(Serialized::defaults(overrides)).extract()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn later_sources_win() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("t.toml", "database = \"sqlite:from-file.db\"\nlisten = \"127.0.0.1:9000\"\n")?;
+            jail.set_env("TEGOED_LISTEN", "127.0.0.1:9100");
+            let c = load(Some(Path::new("t.toml")), &Overrides::default())?;
+            assert_eq!(c.database, "sqlite:from-file.db");
+            assert_eq!(c.listen, "127.0.0.1:9100");
+            let c = load(Some(Path::new("t.toml")), &Overrides { database: Some("sqlite:flag.db".into()), ..Default::default() })?;
+            assert_eq!(c.database, "sqlite:flag.db");
+            assert!(load(Some(Path::new("missing.toml")), &Overrides::default()).is_err());
+            jail.create_file("bad.toml", "databse = \"x\"\n")?;
+            assert!(load(Some(Path::new("bad.toml")), &Overrides::default()).is_err(), "a misspelt key is an error");
+            Ok(())
+        });
+    }
+}

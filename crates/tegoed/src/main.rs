@@ -1,0 +1,299 @@
+//! `tegoed`: the one binary. Serves the API, migrates, creates tenants, imports invoice files,
+//! and makes demo and benchmark data.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use domain::contact::{Iban, KvkNumber, VatId};
+use domain::ids::TenantId;
+use domain::tenant::NewTenant;
+use figment::providers::Format;
+use formats::invoice_csv::ColumnMapping;
+use jiff::civil::Date;
+use store::Db;
+use tegoed::config::{self, Config, Overrides};
+use tegoed::import::{ImportError, import_invoice_csv};
+use tegoed::synth;
+
+#[derive(Parser)]
+#[command(name = "tegoed", version, about = "Credit management that gets invoices paid and keeps the customer.")]
+struct Cli {
+    /// Database: sqlite:PATH or postgres://… [env TEGOED_DATABASE; default sqlite:tegoed.db]
+    #[arg(long, global = true)]
+    database: Option<String>,
+    /// A TOML settings file (default: ./tegoed.toml when present).
+    #[arg(long, global = true, env = "TEGOED_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API.
+    Serve {
+        /// Address to listen on [env TEGOED_LISTEN; default 127.0.0.1:8080]
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Manage tenants.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Import data into a tenant's ledger.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Create a demo tenant with a year of realistic Dutch invoices and serve it.
+    Demo {
+        /// Address to listen on.
+        #[arg(long)]
+        listen: Option<String>,
+        /// Create the data and print the key, but do not serve.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Generate deterministic synthetic data into a new tenant (for benchmarks).
+    Gen {
+        /// Number of debtors.
+        #[arg(long)]
+        debtors: u64,
+        /// Number of invoices.
+        #[arg(long)]
+        invoices: u64,
+        /// Seed: the same seed and date give the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The day the data is made around (default today).
+        #[arg(long)]
+        as_of: Option<Date>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Create a tenant and print its id and a new API key.
+    Create {
+        /// Legal name.
+        #[arg(long)]
+        name: String,
+        /// IBAN debtors pay into.
+        #[arg(long)]
+        iban: String,
+        /// KvK number.
+        #[arg(long)]
+        kvk: Option<String>,
+        /// VAT id.
+        #[arg(long)]
+        vat_id: Option<String>,
+        /// The tenant cannot deduct VAT (VAT is then added to collection costs).
+        #[arg(long)]
+        no_vat_deduction: bool,
+        /// Default payment term in days.
+        #[arg(long, default_value_t = domain::tenant::DEFAULT_PAYMENT_TERM_DAYS)]
+        payment_term: u16,
+    },
+    /// Issue another API key for a tenant.
+    Key {
+        /// Tenant id.
+        #[arg(long)]
+        tenant: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import invoices from a CSV file: all of them, or none when any row is wrong.
+    Invoices {
+        /// The file.
+        file: PathBuf,
+        /// Tenant id.
+        #[arg(long)]
+        tenant: i64,
+        /// A TOML column mapping (delimiter, default_kind, [columns] field = "Header").
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// A column as field=Header; repeat for more (overrides the mapping file).
+        #[arg(long = "column", value_name = "FIELD=HEADER")]
+        columns: Vec<String>,
+        /// Field separator (default: found from the header line).
+        #[arg(long)]
+        delimiter: Option<char>,
+        /// File format; only csv for now.
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let listen = match &cli.command {
+        Command::Serve { listen } | Command::Demo { listen, .. } => listen.clone(),
+        _ => None,
+    };
+    let overrides = Overrides { database: cli.database.clone(), listen, admin_token: None };
+    let config = match config::load(cli.config.as_deref(), &overrides) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("tegoed: configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let level = config.log.parse().unwrap_or(tracing::Level::INFO);
+    tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr).init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("tegoed: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tegoed: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(config: &Config) -> Result<Db> {
+    let db = Db::connect(&config.database).await.with_context(|| format!("opening database {}", config.database))?;
+    db.migrate().await.context("migrating the database")?;
+    Ok(db)
+}
+
+async fn run(command: Command, config: Config) -> Result<()> {
+    match command {
+        Command::Serve { .. } => {
+            let db = open(&config).await?;
+            serve(db, &config, None).await
+        }
+        Command::Migrate => {
+            let db = open(&config).await?;
+            db.close().await;
+            println!("database {} is up to date", config.database);
+            Ok(())
+        }
+        Command::Tenant(TenantCommand::Create { name, iban, kvk, vat_id, no_vat_deduction, payment_term }) => {
+            let mut t = NewTenant::minimal(name, Iban::parse(&iban).map_err(|e| anyhow::anyhow!("--iban: {e}"))?);
+            t.kvk_number = kvk.as_deref().map(KvkNumber::parse).transpose().map_err(|e| anyhow::anyhow!("--kvk: {e}"))?;
+            t.vat_id = vat_id.as_deref().map(VatId::parse).transpose().map_err(|e| anyhow::anyhow!("--vat-id: {e}"))?;
+            t.can_deduct_vat = !no_vat_deduction;
+            t.default_payment_term_days = payment_term;
+            let db = open(&config).await?;
+            let created = web::api::provision_tenant(&db, &t).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            db.close().await;
+            println!("tenant {}", created.tenant.id);
+            println!("api key {}", created.api_key);
+            println!("(only a hash of the key is stored: keep it now)");
+            Ok(())
+        }
+        Command::Tenant(TenantCommand::Key { tenant }) => {
+            let db = open(&config).await?;
+            let key =
+                web::api::issue_api_key(&db, TenantId(tenant), "issued on the command line").await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            db.close().await;
+            println!("api key {}", key.api_key);
+            Ok(())
+        }
+        Command::Import(ImportCommand::Invoices { file, tenant, mapping, columns, delimiter, format }) => {
+            if format != "csv" {
+                bail!("--format {format}: only csv is supported so far");
+            }
+            let mut m = match &mapping {
+                None => ColumnMapping::default(),
+                Some(path) => {
+                    let text = std::fs::read_to_string(path).with_context(|| format!("reading mapping {}", path.display()))?;
+                    figment::Figment::from(figment::providers::Toml::string(&text))
+                        .extract::<ColumnMapping>()
+                        .with_context(|| format!("mapping {}", path.display()))?
+                }
+            };
+            m = m.with_pairs(columns.iter().map(String::as_str)).map_err(|e| anyhow::anyhow!("--column {e}"))?;
+            if delimiter.is_some() {
+                m.delimiter = delimiter;
+            }
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let db = open(&config).await?;
+            let result = import_invoice_csv(&db, TenantId(tenant), &bytes, &m).await;
+            db.close().await;
+            match result {
+                Ok(r) => {
+                    println!(
+                        "imported {} invoices ({} new debtors), total {}, open {}",
+                        r.invoices,
+                        r.debtors_created,
+                        r.total.to_dutch(),
+                        r.open.to_dutch()
+                    );
+                    Ok(())
+                }
+                Err(ImportError::Rejected(problems)) => {
+                    for p in &problems {
+                        eprintln!("{}: {p}", file.display());
+                    }
+                    bail!("{}: {} problem(s); nothing was imported", file.display(), problems.len())
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Demo { no_serve, .. } => {
+            let db = open(&config).await?;
+            let mut tx = db.read().await?;
+            let existing = tx.tenants(store::Page::first(500)).await?.into_iter().find(|t| t.legal_name == synth::DEMO_TENANT);
+            tx.commit().await?;
+            let (tenant, key) = match existing {
+                Some(t) => (t.id, web::api::issue_api_key(&db, t.id, "demo").await.map_err(|e| anyhow::anyhow!("{e}"))?.api_key),
+                None => {
+                    let mut t = NewTenant::minimal(synth::DEMO_TENANT, synth::dutch_iban("RABO", 3_141_592_653));
+                    t.kvk_number = KvkNumber::parse("87654321").ok();
+                    t.vat_id = VatId::parse("NL864250172B01").ok();
+                    let created = web::api::provision_tenant(&db, &t).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                    synth::demo(&db, created.tenant.id, web::today()).await.context("creating demo data")?;
+                    (created.tenant.id, created.api_key)
+                }
+            };
+            println!("demo tenant {tenant}: {}", synth::DEMO_TENANT);
+            println!("api key {key}");
+            if no_serve {
+                db.close().await;
+                return Ok(());
+            }
+            serve(db, &config, Some(&key)).await
+        }
+        Command::Gen { debtors, invoices, seed, as_of } => {
+            let db = open(&config).await?;
+            let report = synth::generate(&db, debtors, invoices, seed, as_of.unwrap_or_else(web::today)).await?;
+            db.close().await;
+            let rows = (report.debtors + report.invoices) as f64;
+            println!("tenant {}", report.tenant);
+            println!("debtors {} invoices {}", report.debtors, report.invoices);
+            println!("elapsed {:.2} s, {:.0} rows/s", report.seconds, rows / report.seconds.max(1e-9));
+            println!("peak memory {}", peak_rss().unwrap_or_else(|| "unknown".into()));
+            Ok(())
+        }
+    }
+}
+
+async fn serve(db: Db, config: &Config, demo_key: Option<&str>) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(&config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    println!("Tegoed is serving http://{addr}/");
+    println!("  API:      http://{addr}/api/v1/   (OpenAPI: http://{addr}/api/v1/openapi.json)");
+    if let Some(key) = demo_key {
+        println!("  try:      curl -H 'Authorization: Bearer {key}' 'http://{addr}/api/v1/invoices?overdue=true&limit=5'");
+    }
+    let app = web::App::new(db.clone(), config.admin_token.clone());
+    web::serve(listener, app).await.context("serving")?;
+    db.close().await;
+    Ok(())
+}
+
+/// Peak resident memory of this process (VmHWM), where the OS tells it.
+fn peak_rss() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|l| l.strip_prefix("VmHWM:")).map(|v| v.trim().to_string())
+}

@@ -1,0 +1,391 @@
+//! Made-up but realistic Dutch ledgers: a small one to show Tegoed (`tegoed demo`) and
+//! deterministic ones of any size for benchmarks (`tegoed gen`).
+
+use std::time::Instant;
+
+use domain::contact::{Address, EmailAddress, Iban, KvkNumber, PhoneNumber, VatId};
+use domain::debtor::{ContactPerson, DebtorKind, DigitalAffinity, Language, LanguageLevel, NewDebtor, Segment};
+use domain::ids::{DebtorId, TenantId};
+use domain::invoice::add_days;
+use domain::money::Cents;
+use domain::payment::{Allocation, NewPayment};
+use domain::tenant::NewTenant;
+use jiff::civil::Date;
+use store::{Db, InvoiceRecord, StoreError};
+
+/// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, and the same sequence on every machine.
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator for a seed.
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        // Multiply-shift maps 64 random bits onto 0..n with negligible bias for small n.
+        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+    }
+
+    /// True with probability `percent` / 100.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    /// One element of a non-empty list.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+const FIRST_NAMES: &[&str] = &[
+    "Jan", "Sanne", "Pieter", "Fleur", "Daan", "Emma", "Bram", "Lotte", "Ruben", "Anouk", "Thijs", "Sophie", "Lars", "Femke", "Joris",
+    "Noor", "Sem", "Iris", "Koen", "Eva", "Mohamed", "Fatima", "Youssef", "Aylin", "Kevin", "Marieke", "Henk", "Ingrid", "Wim", "Els",
+    "Priya", "Tim", "Julia", "Niels", "Yara", "Gerrit", "Annelies", "Stijn", "Maud", "Ahmet",
+];
+const SURNAMES: &[&str] = &[
+    "de Jong",
+    "Jansen",
+    "de Vries",
+    "van den Berg",
+    "van Dijk",
+    "Bakker",
+    "Janssen",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+    "de Groot",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "van Leeuwen",
+    "Dekker",
+    "Brouwer",
+    "de Wit",
+    "Dijkstra",
+    "Smits",
+    "de Graaf",
+    "van der Meer",
+    "Yılmaz",
+    "El Amrani",
+    "Kok",
+    "Jacobs",
+    "Vermeulen",
+    "van der Linden",
+    "Willems",
+    "Hoekstra",
+    "Koster",
+    "Prins",
+];
+const TRADES: &[&str] = &[
+    "Bakkerij",
+    "Installatiebedrijf",
+    "Schildersbedrijf",
+    "Hoveniersbedrijf",
+    "Autobedrijf",
+    "Drukkerij",
+    "Transportbedrijf",
+    "Administratiekantoor",
+    "Bouwbedrijf",
+    "Kapsalon",
+    "Fietsenmaker",
+    "Loodgietersbedrijf",
+    "Cateringbedrijf",
+    "Tandartspraktijk",
+    "Dakdekkersbedrijf",
+    "Elektrotechniek",
+    "Zonwering",
+    "Architectenbureau",
+];
+const LEGAL_FORMS: &[&str] = &["B.V.", "V.O.F.", "", "B.V.", "Holding B.V."];
+const STREETS: &[&str] = &[
+    "Kerkstraat",
+    "Dorpsstraat",
+    "Schoolstraat",
+    "Molenweg",
+    "Stationsweg",
+    "Julianastraat",
+    "Beatrixlaan",
+    "Wilhelminastraat",
+    "Nieuwstraat",
+    "Marktplein",
+    "Industrieweg",
+    "Havenweg",
+    "Lindelaan",
+    "Eikenlaan",
+    "Kastanjelaan",
+    "Prinsengracht",
+    "Oranjestraat",
+];
+/// City with the range of its four-digit postcodes (PostNL numbering).
+const CITIES: &[(&str, u32, u32)] = &[
+    ("Amsterdam", 1011, 1109),
+    ("Rotterdam", 3011, 3089),
+    ("Den Haag", 2491, 2597),
+    ("Utrecht", 3511, 3585),
+    ("Eindhoven", 5611, 5658),
+    ("Groningen", 9711, 9747),
+    ("Tilburg", 5011, 5049),
+    ("Almere", 1311, 1363),
+    ("Breda", 4811, 4841),
+    ("Nijmegen", 6511, 6546),
+    ("Zwolle", 8011, 8043),
+    ("Leeuwarden", 8911, 8939),
+    ("Maastricht", 6211, 6229),
+    ("Haarlem", 2011, 2037),
+    ("Apeldoorn", 7311, 7339),
+];
+const POSTCODE_LETTERS: &[u8] = b"ABCDEGHJKLMNPRTVWXZ";
+
+fn slug(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| match c {
+            'ı' => Some('i'),
+            c if c.is_ascii_alphanumeric() => Some(c.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn address(rng: &mut Rng) -> Address {
+    let (city, lo, hi) = *rng.pick(CITIES);
+    let digits = lo + rng.below(u64::from(hi - lo + 1)) as u32;
+    let letters: String = (0..2).map(|_| char::from(*rng.pick(POSTCODE_LETTERS))).collect();
+    let street = format!("{} {}", rng.pick(STREETS), 1 + rng.below(180));
+    // Postcodes from the ranges above with letters other than SA/SD/SS always parse.
+    Address::parse(&street, &format!("{digits}{letters}"), city, "NL").unwrap_or_else(|_| Address {
+        street,
+        postcode: format!("{digits} AB"),
+        city: city.to_string(),
+        country: "NL".into(),
+    })
+}
+
+fn phone(rng: &mut Rng) -> Option<PhoneNumber> {
+    PhoneNumber::parse(&format!("06{:08}", rng.below(100_000_000))).ok()
+}
+
+/// A valid Dutch IBAN for a bank code and account number (ISO 13616 mod-97 check digits).
+pub fn dutch_iban(bank: &str, account: u64) -> Iban {
+    let bban = format!("{bank}{:010}", account % 10_000_000_000);
+    let numeric: String = format!("{bban}NL00")
+        .chars()
+        .map(|c| if c.is_ascii_digit() { c.to_string() } else { (u32::from(c) - u32::from('A') + 10).to_string() })
+        .collect();
+    let m = numeric.bytes().fold(0u64, |acc, d| (acc * 10 + u64::from(d - b'0')) % 97);
+    // Every BBAN of four capitals and ten digits makes a valid NL IBAN with these check digits.
+    Iban::parse(&format!("NL{:02}{bban}", 98 - m)).unwrap_or_else(|e| unreachable!("generated IBAN invalid: {e}"))
+}
+
+/// One made-up debtor with customer number `n`.
+pub fn debtor(rng: &mut Rng, n: u64) -> NewDebtor {
+    let business = rng.chance(35);
+    let first = *rng.pick(FIRST_NAMES);
+    let surname = *rng.pick(SURNAMES);
+    let person = format!("{first} {surname}");
+    let (kind, name, domain) = if business {
+        let trade = *rng.pick(TRADES);
+        let form = *rng.pick(LEGAL_FORMS);
+        let name = format!("{trade} {surname} {form}").trim().to_string();
+        let domain = format!("{}{}.example.com", slug(trade), slug(surname));
+        (DebtorKind::Business, name, domain)
+    } else {
+        (DebtorKind::Consumer, person.clone(), "example.com".to_string())
+    };
+    let email = EmailAddress::parse(&format!("{}.{}{}@{domain}", slug(first), slug(surname), n % 1000)).ok();
+    let offline = rng.chance(if business { 3 } else { 12 });
+    let mut d = NewDebtor::named(kind, name);
+    d.external_id = Some(format!("K{n:07}"));
+    d.contacts = vec![ContactPerson {
+        name: person,
+        email: if offline && rng.chance(60) { None } else { email },
+        phone: phone(rng),
+        whatsapp_opt_in: !business && rng.chance(30),
+    }];
+    d.address = Some(address(rng));
+    d.language = if rng.chance(7) { Language::En } else { Language::Nl };
+    d.language_level = match (business, rng.below(100)) {
+        (true, x) if x < 35 => LanguageLevel::Formal,
+        (true, _) => LanguageLevel::Standard,
+        (false, x) if x < 30 => LanguageLevel::Plain,
+        (false, _) => LanguageLevel::Standard,
+    };
+    d.digital_affinity = if offline { DigitalAffinity::Offline } else { DigitalAffinity::Online };
+    d.segment = match rng.below(100) {
+        x if x < 20 => Segment::Loyal,
+        x if x < 85 => Segment::Standard,
+        _ => Segment::Risk,
+    };
+    if business {
+        d.credit_limit = Some(Cents::from_cents_unchecked(i64::try_from(rng.below(50) + 1).unwrap_or(1) * 100_000));
+        d.kvk_number = KvkNumber::parse(&format!("{:08}", 10_000_000 + rng.below(89_999_999))).ok();
+        d.vat_id = VatId::parse(&format!("NL{:09}B01", rng.below(1_000_000_000))).ok();
+    }
+    d
+}
+
+/// One made-up invoice of a debtor, issued within the year before `as_of`, with how much of it
+/// was paid: most old invoices are paid, some late ones in part, recent ones mostly not.
+pub fn invoice(rng: &mut Rng, debtor_id: DebtorId, kind: DebtorKind, number: String, as_of: Date) -> InvoiceRecord {
+    let issue_date = add_days(as_of, -(rng.below(365) as i32));
+    let term = if kind == DebtorKind::Business { *rng.pick(&[14, 30, 30, 30, 60]) } else { *rng.pick(&[14, 14, 30]) };
+    let due_date = add_days(issue_date, term);
+    // Totals spread over orders of magnitude, as real ledgers are: many small, a few large.
+    let (lo, spread): (u64, u64) = if kind == DebtorKind::Business { (10_000, 1_500_000) } else { (1_500, 80_000) };
+    let total_cents = lo + rng.below(spread) * rng.below(1_000) / 1_000;
+    let total = Cents::from_cents_unchecked(i64::try_from(total_cents).unwrap_or(i64::MAX));
+    // VAT at 21% included in the total (Wet OB 1968 art. 9), rounded to the cent.
+    let vat = Cents::from_cents_unchecked((total.cents() * 21 + 60) / 121);
+    let days_late = domain::dates::days_between(due_date, as_of);
+    let paid_chance = match days_late {
+        d if d > 60 => 88,
+        d if d > 30 => 70,
+        d if d > 0 => 45,
+        _ => 15,
+    };
+    let paid = if rng.chance(paid_chance) {
+        total
+    } else if days_late > 0 && rng.chance(8) {
+        Cents::from_cents_unchecked(total.cents() * i64::try_from(20 + rng.below(60)).unwrap_or(50) / 100)
+    } else {
+        Cents::ZERO
+    };
+    InvoiceRecord { debtor_id, number, external_id: None, issue_date, due_date, total, vat, paid, payment_reference: None }
+}
+
+/// What `gen` made and how long it took.
+#[derive(Debug, Clone)]
+pub struct GenReport {
+    /// The tenant holding the data.
+    pub tenant: TenantId,
+    /// Debtors stored.
+    pub debtors: u64,
+    /// Invoices stored.
+    pub invoices: u64,
+    /// Seconds spent.
+    pub seconds: f64,
+}
+
+/// Rows per unit of work: small enough to keep memory flat, large enough to amortise commits.
+const GEN_CHUNK: u64 = 50_000;
+
+/// Fills a new tenant with `debtors` debtors and `invoices` invoices, the same for the same seed
+/// and date. Memory stays flat: rows are made and stored in chunks.
+pub async fn generate(db: &Db, debtors: u64, invoices: u64, seed: u64, as_of: Date) -> Result<GenReport, StoreError> {
+    let started = Instant::now();
+    let mut rng = Rng::new(seed);
+    let mut tx = db.write().await?;
+    let mut t = NewTenant::minimal(format!("Synthetisch B.V. (seed {seed})"), dutch_iban("INGB", seed));
+    t.kvk_number = KvkNumber::parse("12345678").ok();
+    let tenant = tx.create_tenant(&t).await?.id;
+    tx.commit().await?;
+
+    let mut ids: Vec<(DebtorId, DebtorKind)> = Vec::with_capacity(usize::try_from(debtors).unwrap_or(0));
+    let mut n = 0;
+    while n < debtors {
+        let batch: Vec<NewDebtor> = (n..(n + GEN_CHUNK).min(debtors)).map(|i| debtor(&mut rng, i + 1)).collect();
+        let mut tx = db.write().await?;
+        let stored = tx.insert_debtors(tenant, &batch).await?;
+        tx.commit().await?;
+        ids.extend(stored.into_iter().zip(batch.iter().map(|d| d.kind)));
+        n += batch.len() as u64;
+    }
+    let mut n = 0;
+    while n < invoices && !ids.is_empty() {
+        let batch: Vec<InvoiceRecord> = (n..(n + GEN_CHUNK).min(invoices))
+            .map(|i| {
+                let (id, kind) = *rng.pick(&ids);
+                invoice(&mut rng, id, kind, format!("F{:08}", i + 1), as_of)
+            })
+            .collect();
+        let mut tx = db.write().await?;
+        tx.insert_invoices(tenant, &batch).await?;
+        tx.commit().await?;
+        n += batch.len() as u64;
+    }
+    Ok(GenReport { tenant, debtors, invoices: if ids.is_empty() { 0 } else { invoices }, seconds: started.elapsed().as_secs_f64() })
+}
+
+/// The name of the demo tenant, by which `tegoed demo` finds it again.
+pub const DEMO_TENANT: &str = "Fietsenwinkel De Spaak B.V.";
+
+/// Creates the demo tenant's ledger: a few hundred debtors, about four invoices each over the
+/// last year, paid ones settled by real payments with allocations, some late, some in part.
+pub async fn demo(db: &Db, tenant: TenantId, as_of: Date) -> Result<(), StoreError> {
+    let mut rng = Rng::new(2026);
+    let mut tx = db.write().await?;
+    let debtors: Vec<NewDebtor> = (1..=320).map(|n| debtor(&mut rng, n)).collect();
+    let ids = tx.insert_debtors(tenant, &debtors).await?;
+    let mut number = 0;
+    for (id, d) in ids.iter().zip(&debtors) {
+        for _ in 0..(1 + rng.below(7)) {
+            number += 1;
+            let mut record = invoice(&mut rng, *id, d.kind, format!("2026-{number:05}"), as_of);
+            let paid = std::mem::replace(&mut record.paid, Cents::ZERO);
+            let inv = tx.create_invoice(tenant, &record).await?;
+            if paid.is_positive() {
+                let received_on = add_days(inv.due_date, rng.below(40) as i32 - 10).min(as_of).max(inv.issue_date);
+                let payer_iban = Some(dutch_iban(*rng.pick(&["ABNA", "INGB", "RABO", "BUNQ", "KNAB"]), rng.next_u64()));
+                tx.create_payment(
+                    tenant,
+                    &NewPayment {
+                        debtor_id: Some(*id),
+                        amount: paid,
+                        received_on,
+                        payer_name: Some(d.name.clone()),
+                        payer_iban,
+                        description: Some(format!("Factuur {}", inv.number)),
+                        bank_reference: Some(format!("DEMO-{}", inv.number)),
+                        allocations: vec![Allocation { invoice_id: inv.id, amount: paid }],
+                    },
+                )
+                .await?;
+            }
+        }
+    }
+    tx.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_data() {
+        let (mut a, mut b) = (Rng::new(7), Rng::new(7));
+        let da: Vec<NewDebtor> = (0..50).map(|n| debtor(&mut a, n)).collect();
+        let db: Vec<NewDebtor> = (0..50).map(|n| debtor(&mut b, n)).collect();
+        assert_eq!(da, db);
+        assert_ne!(da, (0..50).map(|n| debtor(&mut Rng::new(8), n)).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn generated_values_are_valid() {
+        let mut rng = Rng::new(1);
+        let as_of = jiff::civil::date(2026, 11, 23);
+        for n in 0..2_000 {
+            let d = debtor(&mut rng, n);
+            assert!(d.problems().is_empty(), "{d:?}");
+            let inv = invoice(&mut rng, DebtorId(1), d.kind, format!("F{n}"), as_of);
+            assert!(domain::invoice::invoice_problems(&inv.number, inv.issue_date, inv.due_date, inv.total, inv.vat).is_empty(), "{inv:?}");
+            assert!(inv.paid <= inv.total && !inv.paid.is_negative());
+            assert!(inv.issue_date <= as_of);
+        }
+        for n in [0, 1, 9_999_999_999, 4_171_643] {
+            assert!(Iban::parse(dutch_iban("ABNA", n).as_str()).is_ok());
+        }
+    }
+}

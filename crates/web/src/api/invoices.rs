@@ -1,0 +1,143 @@
+//! Invoices of the caller's tenant.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use domain::FieldProblem;
+use domain::ids::{DebtorId, InvoiceId};
+use domain::invoice::{Invoice, InvoiceChange, InvoiceStatus, NewInvoice};
+use jiff::civil::Date;
+use serde::Deserialize;
+use store::{InvoiceFilter, InvoiceRecord};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{PageParams, Paged};
+use crate::extract::{Body, Idempotency, Params, TenantKey};
+use crate::problem::{ApiError, Problem};
+use crate::{App, today};
+
+pub(super) fn routes() -> OpenApiRouter<App> {
+    OpenApiRouter::new().routes(routes!(create_invoice, list_invoices)).routes(routes!(get_invoice, update_invoice))
+}
+
+/// Filters of the invoice list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct InvoiceQuery {
+    /// Only this status.
+    status: Option<InvoiceStatus>,
+    /// Only this debtor's invoices.
+    debtor_id: Option<i64>,
+    /// Only invoices due before this date (exclusive).
+    #[param(value_type = Option<String>, format = Date)]
+    due_before: Option<Date>,
+    /// Only invoices due after this date (exclusive).
+    #[param(value_type = Option<String>, format = Date)]
+    due_after: Option<Date>,
+    /// true: only open invoices past their due date with money owed; false: all others.
+    overdue: Option<bool>,
+    /// The day `overdue` is judged on (default: today in Europe/Amsterdam).
+    #[param(value_type = Option<String>, format = Date)]
+    as_of: Option<Date>,
+    /// Cursor from the previous page.
+    cursor: Option<String>,
+    /// Page size (1 to 500).
+    limit: Option<u32>,
+}
+
+/// Create an invoice.
+#[utoipa::path(post, path = "/invoices", tag = "invoices", request_body = NewInvoice,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first answer")),
+    responses((status = 201, body = Invoice), (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn create_invoice(
+    State(app): State<App>,
+    TenantKey(tenant): TenantKey,
+    idem: Idempotency,
+    body: Body<NewInvoice>,
+) -> Result<Response, ApiError> {
+    let mut tx = app.db.write().await?;
+    if let Some(replay) = idem.claim(&mut tx, tenant, &body.fingerprint).await? {
+        return Ok(replay);
+    }
+    let n = &body.value;
+    let term = tx.tenant(tenant).await?.ok_or(ApiError::NotFound)?.default_payment_term_days;
+    let mut problems = n.problems(term);
+    if tx.debtor(tenant, n.debtor_id).await?.is_none() {
+        problems.push(FieldProblem::new("debtor_id", format!("no debtor {}", n.debtor_id)));
+    }
+    ApiError::check(problems)?;
+    let record = InvoiceRecord {
+        debtor_id: n.debtor_id,
+        number: n.number.trim().to_string(),
+        external_id: n.external_id.clone(),
+        issue_date: n.issue_date,
+        due_date: n.due_date_or(term),
+        total: n.total,
+        vat: n.vat,
+        paid: domain::money::Cents::ZERO,
+        payment_reference: n.payment_reference.clone(),
+    };
+    let inv = tx.create_invoice(tenant, &record).await?;
+    idem.respond(tx, tenant, StatusCode::CREATED, &inv).await
+}
+
+/// List invoices.
+#[utoipa::path(get, path = "/invoices", tag = "invoices", params(InvoiceQuery),
+    responses((status = 200, body = Paged<Invoice>), (status = 400, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn list_invoices(
+    State(app): State<App>,
+    TenantKey(tenant): TenantKey,
+    Params(q): Params<InvoiceQuery>,
+) -> Result<Json<Paged<Invoice>>, ApiError> {
+    let page = PageParams { cursor: q.cursor, limit: q.limit }.page()?;
+    let filter = InvoiceFilter {
+        status: q.status,
+        debtor_id: q.debtor_id.map(DebtorId),
+        due_before: q.due_before,
+        due_after: q.due_after,
+        overdue: q.overdue.map(|o| (o, q.as_of.unwrap_or_else(today))),
+    };
+    let mut tx = app.db.read().await?;
+    let items = tx.invoices(tenant, &filter, page).await?;
+    tx.commit().await?;
+    Ok(Json(Paged::new(items, page, |i| i.id.0)))
+}
+
+/// Read an invoice.
+#[utoipa::path(get, path = "/invoices/{id}", tag = "invoices", params(("id" = i64, Path, description = "Invoice id")),
+    responses((status = 200, body = Invoice), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn get_invoice(State(app): State<App>, TenantKey(tenant): TenantKey, Path(id): Path<i64>) -> Result<Json<Invoice>, ApiError> {
+    let mut tx = app.db.read().await?;
+    let inv = tx.invoice(tenant, InvoiceId(id)).await?.ok_or(ApiError::NotFound)?;
+    tx.commit().await?;
+    Ok(Json(inv))
+}
+
+/// Change an invoice: due date, external id, payment reference, or status between open,
+/// written_off and handed_over.
+#[utoipa::path(patch, path = "/invoices/{id}", tag = "invoices", params(("id" = i64, Path, description = "Invoice id")),
+    request_body = InvoiceChange,
+    responses((status = 200, body = Invoice), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn update_invoice(
+    State(app): State<App>,
+    TenantKey(tenant): TenantKey,
+    Path(id): Path<i64>,
+    body: Body<InvoiceChange>,
+) -> Result<Json<Invoice>, ApiError> {
+    let mut tx = app.db.write().await?;
+    let mut inv = tx.invoice(tenant, InvoiceId(id)).await?.ok_or(ApiError::NotFound)?;
+    ApiError::check(body.value.apply(&mut inv))?;
+    tx.update_invoice(&inv).await?;
+    let inv = tx.invoice(tenant, inv.id).await?.ok_or(ApiError::NotFound)?;
+    tx.commit().await?;
+    Ok(Json(inv))
+}

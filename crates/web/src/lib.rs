@@ -1,0 +1,112 @@
+//! Tegoed's HTTP surface. Thin by design: extract the request, call `domain` and `store`,
+//! render JSON. The REST API lives under `/api/v1`; `/healthz` and `/metrics` serve operators.
+
+pub mod api;
+pub mod extract;
+pub mod keys;
+pub mod metrics;
+pub mod problem;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use jiff::civil::Date;
+use store::Db;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct App {
+    /// The ledger.
+    pub db: Db,
+    /// The operator's token for the tenant admin routes; none disables them.
+    pub admin_token: Option<Arc<str>>,
+    /// Request metrics.
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+impl App {
+    /// State for a server on this database.
+    pub fn new(db: Db, admin_token: Option<String>) -> Self {
+        App { db, admin_token: admin_token.map(Arc::from), metrics: Arc::default() }
+    }
+}
+
+/// Today in the Netherlands: the day every due date is compared with.
+pub fn today() -> Date {
+    jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::get(domain::dates::BUSINESS_TIME_ZONE).unwrap_or(jiff::tz::TimeZone::UTC)).date()
+}
+
+/// The whole HTTP application.
+pub fn router(app: App) -> Router {
+    let (api, openapi) = api::routes().split_for_parts();
+    let openapi_json = Arc::new(openapi.to_pretty_json().unwrap_or_default());
+    Router::new()
+        .nest("/api/v1", api)
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let doc = openapi_json.clone();
+                async move { ([(header::CONTENT_TYPE, "application/json")], doc.as_str().to_owned()) }
+            }),
+        )
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(render_metrics))
+        .layer(middleware::from_fn_with_state(app.clone(), observe))
+        .layer(axum::extract::DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
+        .with_state(app)
+}
+
+/// The OpenAPI document of the API, as served at `/api/v1/openapi.json`.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    api::routes().split_for_parts().1
+}
+
+async fn healthz(State(app): State<App>) -> Response {
+    match app.db.ping().await {
+        Ok(()) => Json(serde_json::json!({"status": "ok"})).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "database unavailable"}))).into_response()
+        }
+    }
+}
+
+async fn render_metrics(State(app): State<App>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], app.metrics.render())
+}
+
+async fn observe(State(app): State<App>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    // The route template, not the path: ids must not explode the number of series.
+    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    let resp = next.run(req).await;
+    app.metrics.observe(&method, &route, resp.status().as_u16(), started.elapsed());
+    resp
+}
+
+/// Serves the application on a bound listener until the process is told to stop.
+pub async fn serve(listener: tokio::net::TcpListener, app: App) -> std::io::Result<()> {
+    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

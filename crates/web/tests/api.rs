@@ -1,0 +1,634 @@
+//! The REST API over real HTTP, every test on SQLite and on PostgreSQL.
+
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use store::{Db, on_both_backends};
+
+const ADMIN: &str = "admin-token-for-tests";
+
+struct TestApp {
+    base: String,
+    http: reqwest::Client,
+}
+
+/// One tenant as the API sees it: its id and key.
+struct Tenant {
+    id: i64,
+    key: String,
+}
+
+impl TestApp {
+    async fn start(db: Db) -> TestApp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let app = web::App::new(db, Some(ADMIN.to_string()));
+        tokio::spawn(async move { axum::serve(listener, web::router(app)).await.expect("serve") });
+        TestApp { base: format!("http://{addr}"), http: reqwest::Client::new() }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.base)
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.expect("body");
+        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        (status, body, headers)
+    }
+
+    async fn get(&self, key: &str, path: &str) -> (StatusCode, Value) {
+        let (s, b, _) = self.send(self.http.get(self.url(path)).bearer_auth(key)).await;
+        (s, b)
+    }
+
+    async fn post(&self, key: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        let (s, b, _) = self.send(self.http.post(self.url(path)).bearer_auth(key).json(&body)).await;
+        (s, b)
+    }
+
+    async fn patch(&self, key: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        let (s, b, _) = self.send(self.http.patch(self.url(path)).bearer_auth(key).json(&body)).await;
+        (s, b)
+    }
+
+    async fn tenant(&self, name: &str) -> Tenant {
+        let (s, b) = self.post(ADMIN, "/tenants", json!({"legal_name": name, "iban": "NL91ABNA0417164300"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        Tenant { id: b["tenant"]["id"].as_i64().expect("id"), key: b["api_key"].as_str().expect("key").to_string() }
+    }
+
+    /// Creates a debtor and returns its id.
+    async fn debtor(&self, t: &Tenant, name: &str) -> i64 {
+        let (s, b) = self.post(&t.key, "/debtors", json!({"kind": "consumer", "name": name})).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        b["id"].as_i64().expect("id")
+    }
+
+    /// Creates an invoice and returns it.
+    async fn invoice(&self, t: &Tenant, debtor: i64, number: &str, due: &str, total: i64) -> Value {
+        let (s, b) = self
+            .post(
+                &t.key,
+                "/invoices",
+                json!({"debtor_id": debtor, "number": number, "issue_date": "2026-01-01", "due_date": due, "total": total, "vat": 0}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        b
+    }
+}
+
+fn fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or_default().to_string()).collect())
+        .unwrap_or_default()
+}
+
+async fn tenant_routes(db: Db) {
+    let app = TestApp::start(db).await;
+    let (s, b, h) = app.send(app.http.post(app.url("/tenants")).json(&json!({"legal_name": "X", "iban": "NL91ABNA0417164300"}))).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{b}");
+    assert_eq!(h["www-authenticate"], "Bearer");
+    assert_eq!(h["content-type"], "application/problem+json");
+
+    let (s, b) = app
+        .post(
+            ADMIN,
+            "/tenants",
+            json!({"legal_name": "Jansen Installatie B.V.", "iban": "nl91 abna 0417 1643 00", "kvk_number": "12345678",
+            "vat_id": "NL123456789B01", "can_deduct_vat": false, "default_payment_term_days": 14,
+            "address": {"street": "Damrak 1", "postcode": "1012lg", "city": "Amsterdam"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    assert_eq!(b["tenant"]["iban"], "NL91ABNA0417164300");
+    assert_eq!(b["tenant"]["address"]["postcode"], "1012 LG");
+    assert_eq!(b["tenant"]["can_deduct_vat"], false);
+    let t = Tenant { id: b["tenant"]["id"].as_i64().expect("id"), key: b["api_key"].as_str().expect("key").into() };
+
+    let (s, b) = app.post(ADMIN, "/tenants", json!({"legal_name": " ", "iban": "NL92ABNA0417164300"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(fields(&b), ["iban"], "the first field at fault is named");
+    let (s, b) =
+        app.post(ADMIN, "/tenants", json!({"legal_name": " ", "iban": "NL91ABNA0417164300", "default_payment_term_days": 400})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(fields(&b), ["legal_name", "default_payment_term_days"]);
+
+    let (s, b) = app.get(&t.key, "/tenant").await;
+    assert_eq!((s, b["legal_name"].as_str()), (StatusCode::OK, Some("Jansen Installatie B.V.")));
+    let (s, b) = app.patch(&t.key, "/tenant", json!({"default_payment_term_days": 30, "bic": "abnanl2a"})).await;
+    assert_eq!((s, b["default_payment_term_days"].as_i64(), b["bic"].as_str()), (StatusCode::OK, Some(30), Some("ABNANL2A")), "{b}");
+    let (s, _) = app.get(&t.key, "/tenants").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "a tenant key is not the admin token");
+
+    let (s, b) = app.get(ADMIN, &format!("/tenants/{}", t.id)).await;
+    assert_eq!((s, b["id"].as_i64()), (StatusCode::OK, Some(t.id)));
+    let (s, b) = app.patch(ADMIN, &format!("/tenants/{}", t.id), json!({"legal_name": "Jansen B.V."})).await;
+    assert_eq!((s, b["legal_name"].as_str()), (StatusCode::OK, Some("Jansen B.V.")));
+    let (s, _) = app.get(ADMIN, "/tenants/999999999").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    let (s, b) = app.post(ADMIN, &format!("/tenants/{}/api-keys", t.id), json!({})).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let second = b["api_key"].as_str().expect("key").to_string();
+    assert_ne!(second, t.key);
+    assert_eq!(app.get(&second, "/tenant").await.1["id"].as_i64(), Some(t.id));
+
+    // The admin list pages through every tenant, this one included.
+    app.tenant("Second").await;
+    let (mut seen, mut cursor) = (Vec::new(), None::<String>);
+    loop {
+        let path = match &cursor {
+            None => "/tenants?limit=1".to_string(),
+            Some(c) => format!("/tenants?limit=1&cursor={c}"),
+        };
+        let (s, b) = app.get(ADMIN, &path).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        seen.extend(b["items"].as_array().expect("items").iter().map(|t| t["id"].as_i64().expect("id")));
+        match b["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    assert!(seen.contains(&t.id));
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "ordered, no repeats: {seen:?}");
+}
+
+async fn debtor_routes(db: Db) {
+    let app = TestApp::start(db).await;
+    let t = app.tenant("Debtors B.V.").await;
+    let (s, d) = app
+        .post(
+            &t.key,
+            "/debtors",
+            json!({"kind": "business", "name": "Bakkerij De Vries", "external_id": "K1", "segment": "loyal",
+            "language": "en", "language_level": "formal", "digital_affinity": "offline", "credit_limit": 500000,
+            "contacts": [{"name": "Anna de Vries", "email": "anna@example.com", "phone": "06-12345678", "whatsapp_opt_in": true}],
+            "address": {"street": "Kerkstraat 1", "postcode": "3511 AB", "city": "Utrecht"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    assert_eq!(d["contacts"][0]["phone"], "+31612345678");
+    assert_eq!(d["segment"], "loyal");
+    let id = d["id"].as_i64().expect("id");
+    app.debtor(&t, "Jan Jansen").await;
+
+    let (s, b) = app.get(&t.key, &format!("/debtors/{id}")).await;
+    assert_eq!((s, &b), (StatusCode::OK, &d));
+
+    for (query, expected) in
+        [("kind=business", 1), ("kind=consumer", 1), ("segment=loyal", 1), ("segment=risk", 0), ("external_id=K1", 1), ("", 2)]
+    {
+        let (s, b) = app.get(&t.key, &format!("/debtors?{query}")).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        assert_eq!(b["items"].as_array().map(Vec::len), Some(expected), "{query}");
+    }
+    let (s, b) = app.get(&t.key, "/debtors?kind=alien").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    assert_eq!(fields(&b), ["kind"]);
+
+    let (s, b) = app.patch(&t.key, &format!("/debtors/{id}"), json!({"segment": "risk", "name": "Bakkerij De Vries B.V."})).await;
+    assert_eq!((s, b["segment"].as_str(), b["name"].as_str()), (StatusCode::OK, Some("risk"), Some("Bakkerij De Vries B.V.")), "{b}");
+    assert_eq!(b["language"], "en", "fields not named stay as they were");
+
+    let (s, b) = app.post(&t.key, "/debtors", json!({"kind": "consumer", "name": "Dup", "external_id": "K1"})).await;
+    assert_eq!((s, fields(&b)), (StatusCode::CONFLICT, vec!["external_id".to_string()]), "{b}");
+    let (s, b) =
+        app.post(&t.key, "/debtors", json!({"kind": "consumer", "name": "", "contacts": [{"name": "X", "whatsapp_opt_in": true}]})).await;
+    assert_eq!(
+        (s, fields(&b)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["name".to_string(), "contacts[0].whatsapp_opt_in".to_string()]),
+        "{b}"
+    );
+    let (s, b) = app.post(&t.key, "/debtors", json!({"kind": "consumer", "name": "X", "contacts": [{"name": "X", "email": "x@"}]})).await;
+    assert_eq!((s, fields(&b)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["contacts[0].email".to_string()]), "{b}");
+    let (s, b) = app.post(&t.key, "/debtors", json!({"kind": "consumer", "name": "X", "colour": "red"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "unknown fields are refused, not ignored: {b}");
+    let (s, _) = app.get(&t.key, "/debtors/999999999").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+async fn invoice_routes(db: Db) {
+    let app = TestApp::start(db).await;
+    let t = app.tenant("Invoices B.V.").await;
+    let (a, b) = (app.debtor(&t, "A").await, app.debtor(&t, "B").await);
+
+    let (s, inv) = app
+        .post(&t.key, "/invoices", json!({"debtor_id": a, "number": "F-1", "issue_date": "2026-01-31", "total": 12100, "vat": 2100}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{inv}");
+    assert_eq!(inv["due_date"], "2026-03-02", "invoice date plus the tenant's 30-day term");
+    assert_eq!((inv["status"].as_str(), inv["outstanding"].as_i64(), inv["currency"].as_str()), (Some("open"), Some(12100), Some("EUR")));
+    let id = inv["id"].as_i64().expect("id");
+    for n in 2..=7 {
+        let due = format!("2026-02-{:02}", n * 3);
+        app.invoice(&t, if n % 2 == 0 { a } else { b }, &format!("F-{n}"), &due, 1000 * n).await;
+    }
+
+    let count = |b: &Value| b["items"].as_array().map_or(0, Vec::len);
+    for (query, expected) in [
+        (format!("debtor_id={a}"), 4),
+        (format!("debtor_id={b}"), 3),
+        ("due_before=2026-02-10".into(), 2),
+        ("due_after=2026-02-10".into(), 5),
+        ("overdue=true&as_of=2026-02-13".into(), 3),
+        ("overdue=false&as_of=2026-02-13".into(), 4),
+        ("status=open".into(), 7),
+        ("status=paid".into(), 0),
+    ] {
+        let (s, body) = app.get(&t.key, &format!("/invoices?{query}")).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert_eq!(count(&body), expected, "{query}: {body}");
+    }
+
+    // Pages of three: 3 + 3 + 1, each invoice once, in order.
+    let (s, p1) = app.get(&t.key, "/invoices?limit=3").await;
+    assert_eq!((s, count(&p1)), (StatusCode::OK, 3));
+    let c1 = p1["next_cursor"].as_str().expect("more").to_string();
+    let (_, p2) = app.get(&t.key, &format!("/invoices?limit=3&cursor={c1}")).await;
+    let c2 = p2["next_cursor"].as_str().expect("more").to_string();
+    let (_, p3) = app.get(&t.key, &format!("/invoices?limit=3&cursor={c2}")).await;
+    assert_eq!((count(&p2), count(&p3), p3["next_cursor"].as_str()), (3, 1, None));
+    for (query, field) in
+        [("cursor=zzz", "cursor"), ("limit=501", "limit"), ("due_before=31-02-2026", "due_before"), ("status=lost", "status")]
+    {
+        let (s, body) = app.get(&t.key, &format!("/invoices?{query}")).await;
+        assert_eq!((s, fields(&body)), (StatusCode::BAD_REQUEST, vec![field.to_string()]), "{query}: {body}");
+    }
+
+    let (s, b) = app.get(&t.key, &format!("/invoices/{id}")).await;
+    assert_eq!((s, b["number"].as_str()), (StatusCode::OK, Some("F-1")));
+    let (s, b) = app.patch(&t.key, &format!("/invoices/{id}"), json!({"due_date": "2026-03-31", "status": "handed_over"})).await;
+    assert_eq!((s, b["due_date"].as_str(), b["status"].as_str()), (StatusCode::OK, Some("2026-03-31"), Some("handed_over")), "{b}");
+    let (s, b) = app.patch(&t.key, &format!("/invoices/{id}"), json!({"status": "paid"})).await;
+    assert_eq!((s, fields(&b)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["status".to_string()]), "{b}");
+    let (s, b) = app.patch(&t.key, &format!("/invoices/{id}"), json!({"due_date": "2025-01-01"})).await;
+    assert_eq!((s, fields(&b)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["due_date".to_string()]), "{b}");
+    let (_, b) = app.get(&t.key, &format!("/invoices/{id}")).await;
+    assert_eq!(b["due_date"], "2026-03-31", "a refused change changes nothing");
+
+    let (s, b) = app.post(&t.key, "/invoices", json!({"debtor_id": a, "number": "F-1", "issue_date": "2026-01-01", "total": 5})).await;
+    assert_eq!((s, fields(&b)), (StatusCode::CONFLICT, vec!["number".to_string()]), "{b}");
+    let (s, b) = app
+        .post(
+            &t.key,
+            "/invoices",
+            json!({"debtor_id": 999999999, "number": "F-9", "issue_date": "2026-02-01", "due_date": "2026-01-01", "total": 0, "vat": 7}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(fields(&b), ["total", "vat", "due_date", "debtor_id"]);
+    let (s, b) = app
+        .post(&t.key, "/invoices", json!({"debtor_id": a, "number": "F-9", "issue_date": "2026-02-01", "total": 100, "currency": "USD"}))
+        .await;
+    assert_eq!((s, fields(&b)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["currency".to_string()]), "{b}");
+    let (s, b) = app.post(&t.key, "/invoices", json!({"debtor_id": a, "number": "F-9", "issue_date": "2026-02-01", "total": 12.5})).await;
+    assert_eq!((s, fields(&b)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["total".to_string()]), "cents are whole numbers: {b}");
+}
+
+async fn credit_note_routes(db: Db) {
+    let app = TestApp::start(db).await;
+    let t = app.tenant("Credit B.V.").await;
+    let d = app.debtor(&t, "A").await;
+    let other = app.debtor(&t, "B").await;
+    let inv = app.invoice(&t, d, "F-1", "2026-02-01", 10_000).await;
+    let inv_id = inv["id"].as_i64().expect("id");
+
+    let (s, n) = app
+        .post(&t.key, "/credit-notes", json!({"debtor_id": d, "invoice_id": inv_id, "number": "C-1", "issue_date": "2026-01-10", "total": 4000, "reason": "returned goods"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{n}");
+    let (_, i) = app.get(&t.key, &format!("/invoices/{inv_id}")).await;
+    assert_eq!((i["credited"].as_i64(), i["outstanding"].as_i64(), i["status"].as_str()), (Some(4000), Some(6000), Some("open")));
+
+    let (s, b) = app
+        .post(
+            &t.key,
+            "/credit-notes",
+            json!({"debtor_id": d, "invoice_id": inv_id, "number": "C-2", "issue_date": "2026-01-10", "total": 6001}),
+        )
+        .await;
+    assert_eq!((s, fields(&b)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["total".to_string()]), "{b}");
+    let (s, b) = app
+        .post(
+            &t.key,
+            "/credit-notes",
+            json!({"debtor_id": other, "invoice_id": inv_id, "number": "C-2", "issue_date": "2026-01-10", "total": 10}),
+        )
+        .await;
+    assert_eq!((s, fields(&b)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["invoice_id".to_string()]), "{b}");
+    let (s, _) = app
+        .post(
+            &t.key,
+            "/credit-notes",
+            json!({"debtor_id": d, "invoice_id": inv_id, "number": "C-2", "issue_date": "2026-01-11", "total": 6000}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, i) = app.get(&t.key, &format!("/invoices/{inv_id}")).await;
+    assert_eq!((i["outstanding"].as_i64(), i["status"].as_str()), (Some(0), Some("credited")));
+    let (s, b) = app.post(&t.key, "/credit-notes", json!({"debtor_id": d, "number": "C-1", "issue_date": "2026-01-11", "total": 1})).await;
+    assert_eq!((s, fields(&b)), (StatusCode::CONFLICT, vec!["number".to_string()]), "{b}");
+
+    let (s, b) = app.get(&t.key, &format!("/credit-notes?invoice_id={inv_id}")).await;
+    assert_eq!((s, b["items"].as_array().map(Vec::len)), (StatusCode::OK, Some(2)));
+    let nid = n["id"].as_i64().expect("id");
+    let (s, b) = app.get(&t.key, &format!("/credit-notes/{nid}")).await;
+    assert_eq!((s, b["reason"].as_str()), (StatusCode::OK, Some("returned goods")));
+    let (s, b) = app.patch(&t.key, &format!("/credit-notes/{nid}"), json!({"reason": "damaged in transport"})).await;
+    assert_eq!((s, b["reason"].as_str(), b["total"].as_i64()), (StatusCode::OK, Some("damaged in transport"), Some(4000)));
+    let (s, _) = app.patch(&t.key, &format!("/credit-notes/{nid}"), json!({"total": 1})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "amounts of a booked credit note are fixed");
+}
+
+async fn payment_routes(db: Db) {
+    let app = TestApp::start(db).await;
+    let t = app.tenant("Payments B.V.").await;
+    let d = app.debtor(&t, "A").await;
+    let other = app.debtor(&t, "B").await;
+    let i1 = app.invoice(&t, d, "F-1", "2026-02-01", 10_000).await["id"].as_i64().expect("id");
+    let i2 = app.invoice(&t, d, "F-2", "2026-02-01", 5_000).await["id"].as_i64().expect("id");
+    let i3 = app.invoice(&t, other, "F-3", "2026-02-01", 5_000).await["id"].as_i64().expect("id");
+
+    // One payment over two invoices, the second in part, the rest kept as credit.
+    let (s, p) = app
+        .post(
+            &t.key,
+            "/payments",
+            json!({"debtor_id": d, "amount": 13_000, "received_on": "2026-02-03", "payer_iban": "NL91ABNA0417164300",
+            "payer_name": "A", "description": "F-1 F-2", "bank_reference": "BANK-1",
+            "allocations": [{"invoice_id": i1, "amount": 10_000}, {"invoice_id": i2, "amount": 2_000}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    assert_eq!(p["unallocated"], 1_000);
+    assert_eq!(p["allocations"].as_array().map(Vec::len), Some(2));
+    let pid = p["id"].as_i64().expect("id");
+    let (_, inv1) = app.get(&t.key, &format!("/invoices/{i1}")).await;
+    let (_, inv2) = app.get(&t.key, &format!("/invoices/{i2}")).await;
+    assert_eq!((inv1["status"].as_str(), inv1["outstanding"].as_i64()), (Some("paid"), Some(0)));
+    assert_eq!((inv2["status"].as_str(), inv2["outstanding"].as_i64(), inv2["paid"].as_i64()), (Some("open"), Some(3_000), Some(2_000)));
+
+    let (s, b) =
+        app.post(&t.key, &format!("/payments/{pid}/allocations"), json!({"allocations": [{"invoice_id": i2, "amount": 1_001}]})).await;
+    assert_eq!(
+        (s, fields(&b)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["allocations".to_string()]),
+        "more than is left of the payment: {b}"
+    );
+    let (s, b) = app.post(&t.key, &format!("/payments/{pid}/allocations"), json!({"allocations": [{"invoice_id": i3, "amount": 1}]})).await;
+    assert_eq!((s, fields(&b)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["allocations[0].invoice_id".to_string()]), "{b}");
+    let (s, b) =
+        app.post(&t.key, &format!("/payments/{pid}/allocations"), json!({"allocations": [{"invoice_id": i2, "amount": 1_000}]})).await;
+    assert_eq!((s, b["unallocated"].as_i64()), (StatusCode::CREATED, Some(0)), "{b}");
+    assert_eq!(app.get(&t.key, &format!("/invoices/{i2}")).await.1["outstanding"], 2_000);
+
+    let (s, b) = app
+        .post(&t.key, "/payments", json!({"amount": 500, "received_on": "2026-02-03", "allocations": [{"invoice_id": i1, "amount": 500}, {"invoice_id": 999999999, "amount": 1}]}))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(fields(&b), ["allocations[0].invoice_id", "allocations[1].invoice_id", "allocations"]);
+    let (s, b) = app.post(&t.key, "/payments", json!({"amount": -5, "received_on": "2026-02-03"})).await;
+    assert_eq!((s, fields(&b)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["amount".to_string()]), "{b}");
+    let (s, b) = app.post(&t.key, "/payments", json!({"amount": 5, "received_on": "2026-02-03", "bank_reference": "BANK-1"})).await;
+    assert_eq!((s, fields(&b)), (StatusCode::CONFLICT, vec!["bank_reference".to_string()]), "the same bank entry twice: {b}");
+
+    // A payment of unknown origin, attributed later.
+    let (s, u) = app.post(&t.key, "/payments", json!({"amount": 5_000, "received_on": "2026-02-04"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{u}");
+    let uid = u["id"].as_i64().expect("id");
+    let (s, b) = app.patch(&t.key, &format!("/payments/{uid}"), json!({"debtor_id": other})).await;
+    assert_eq!((s, b["debtor_id"].as_i64()), (StatusCode::OK, Some(other)), "{b}");
+    let (s, b) =
+        app.post(&t.key, &format!("/payments/{uid}/allocations"), json!({"allocations": [{"invoice_id": i3, "amount": 5_000}]})).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    assert_eq!(app.get(&t.key, &format!("/invoices/{i3}")).await.1["status"], "paid");
+    let (s, b) = app.patch(&t.key, &format!("/payments/{uid}"), json!({"debtor_id": d})).await;
+    assert_eq!((s, fields(&b)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["debtor_id".to_string()]), "{b}");
+
+    let (s, b) = app.get(&t.key, &format!("/payments?debtor_id={d}")).await;
+    assert_eq!((s, b["items"].as_array().map(Vec::len)), (StatusCode::OK, Some(1)));
+    let (s, b) = app.get(&t.key, &format!("/payments/{pid}")).await;
+    assert_eq!((s, b["allocations"].as_array().map(Vec::len)), (StatusCode::OK, Some(3)));
+}
+
+async fn tenant_isolation(db: Db) {
+    let app = TestApp::start(db).await;
+    let a = app.tenant("A B.V.").await;
+    let b = app.tenant("B B.V.").await;
+    let bd = app.debtor(&b, "B's debtor").await;
+    let bi = app.invoice(&b, bd, "B-1", "2026-02-01", 1_000).await["id"].as_i64().expect("id");
+    let (_, bn) = app
+        .post(
+            &b.key,
+            "/credit-notes",
+            json!({"debtor_id": bd, "invoice_id": bi, "number": "BC-1", "issue_date": "2026-01-02", "total": 10}),
+        )
+        .await;
+    let (_, bp) = app.post(&b.key, "/payments", json!({"debtor_id": bd, "amount": 10, "received_on": "2026-01-03"})).await;
+    let (bn, bp) = (bn["id"].as_i64().expect("id"), bp["id"].as_i64().expect("id"));
+    app.debtor(&a, "A's debtor").await;
+
+    for path in [format!("/debtors/{bd}"), format!("/invoices/{bi}"), format!("/credit-notes/{bn}"), format!("/payments/{bp}")] {
+        let (s, body) = app.get(&a.key, &path).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "GET {path}: {body}");
+        assert_eq!(body["errors"], Value::Null, "a 404 tells nothing about the other tenant");
+        assert_eq!(app.get(&b.key, &path).await.0, StatusCode::OK, "B sees its own {path}");
+    }
+    for (path, body) in [
+        (format!("/debtors/{bd}"), json!({"name": "taken over"})),
+        (format!("/invoices/{bi}"), json!({"status": "written_off"})),
+        (format!("/credit-notes/{bn}"), json!({"reason": "x"})),
+        (format!("/payments/{bp}"), json!({"debtor_id": bd})),
+    ] {
+        assert_eq!(app.patch(&a.key, &path, body).await.0, StatusCode::NOT_FOUND, "PATCH {path}");
+    }
+    let (s, _) = app.post(&a.key, &format!("/payments/{bp}/allocations"), json!({"allocations": [{"invoice_id": bi, "amount": 1}]})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Naming B's objects in a body: they do not exist for A.
+    let (s, body) =
+        app.post(&a.key, "/invoices", json!({"debtor_id": bd, "number": "A-1", "issue_date": "2026-01-01", "total": 100})).await;
+    assert_eq!((s, fields(&body)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["debtor_id".to_string()]));
+    let (s, body) = app
+        .post(&a.key, "/payments", json!({"amount": 100, "received_on": "2026-01-01", "allocations": [{"invoice_id": bi, "amount": 1}]}))
+        .await;
+    assert_eq!((s, fields(&body)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["allocations[0].invoice_id".to_string()]));
+    let (s, body) = app
+        .post(&a.key, "/credit-notes", json!({"debtor_id": bd, "invoice_id": bi, "number": "AC", "issue_date": "2026-01-01", "total": 1}))
+        .await;
+    assert_eq!((s, fields(&body)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["invoice_id".to_string()]));
+    // Lists show only the caller's own.
+    for path in ["/debtors", "/invoices", "/credit-notes", "/payments"] {
+        let (_, body) = app.get(&a.key, path).await;
+        assert!(body["items"].as_array().expect("items").iter().all(|i| i["tenant_id"].as_i64() == Some(a.id)), "{path}: {body}");
+    }
+    assert_eq!(app.get(&a.key, "/tenant").await.1["id"].as_i64(), Some(a.id));
+    // B's objects are untouched.
+    assert_eq!(app.get(&b.key, &format!("/invoices/{bi}")).await.1["status"], "open");
+    assert_eq!(app.get(&b.key, &format!("/debtors/{bd}")).await.1["name"], "B's debtor");
+}
+
+async fn idempotent_post(db: Db) {
+    let app = Arc::new(TestApp::start(db).await);
+    let t = app.tenant("Idem B.V.").await;
+    let d = app.debtor(&t, "A").await;
+    let body = json!({"debtor_id": d, "number": "F-1", "issue_date": "2026-01-01", "total": 100});
+    let post = |key: &'static str, body: Value| {
+        let app = app.clone();
+        let tkey = t.key.clone();
+        async move { app.send(app.http.post(app.url("/invoices")).bearer_auth(tkey).header("Idempotency-Key", key).json(&body)).await }
+    };
+    let (s1, b1, h1) = post("k-1", body.clone()).await;
+    let (s2, b2, h2) = post("k-1", body.clone()).await;
+    assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::CREATED));
+    assert_eq!(b1, b2, "a retry gets the first answer");
+    assert!(h1.get("idempotent-replayed").is_none());
+    assert_eq!(h2["idempotent-replayed"], "true");
+    let (s, b, _) = post("k-1", json!({"debtor_id": d, "number": "F-2", "issue_date": "2026-01-01", "total": 100})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["type"], "urn:tegoed:problem:idempotency-key-reused");
+
+    // A rejected request does not use up its key: fixed and sent again, it goes through.
+    let bad = json!({"debtor_id": d, "number": "F-3", "issue_date": "2026-01-01", "total": 0});
+    assert_eq!(post("k-2", bad).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Eight clients sending the same request at once make one invoice.
+    let concurrent = json!({"debtor_id": d, "number": "F-4", "issue_date": "2026-01-01", "total": 400});
+    let handles: Vec<_> = (0..8).map(|_| tokio::spawn(post("k-4", concurrent.clone()))).collect();
+    let mut ids = Vec::new();
+    for h in handles {
+        let (s, b, _) = h.await.expect("task");
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        ids.push(b["id"].as_i64().expect("id"));
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "one invoice for eight identical requests");
+    let (_, list) = app.get(&t.key, "/invoices").await;
+    let numbers: Vec<&str> = list["items"].as_array().expect("items").iter().filter_map(|i| i["number"].as_str()).collect();
+    assert_eq!(numbers, ["F-1", "F-4"]);
+
+    // The same key is independent per tenant.
+    let other = app.tenant("Other B.V.").await;
+    let od = app.debtor(&other, "O").await;
+    let (s, b, _) = app
+        .send(
+            app.http
+                .post(app.url("/invoices"))
+                .bearer_auth(&other.key)
+                .header("Idempotency-Key", "k-1")
+                .json(&json!({"debtor_id": od, "number": "F-1", "issue_date": "2026-01-01", "total": 100})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    assert_eq!(b["tenant_id"].as_i64(), Some(other.id));
+
+    // Payments: a retried payment allocates once.
+    let inv = app.invoice(&t, d, "F-9", "2026-02-01", 1_000).await["id"].as_i64().expect("id");
+    let pay = json!({"debtor_id": d, "amount": 600, "received_on": "2026-02-02", "allocations": [{"invoice_id": inv, "amount": 600}]});
+    for _ in 0..3 {
+        let (s, _, _) =
+            app.send(app.http.post(app.url("/payments")).bearer_auth(&t.key).header("Idempotency-Key", "pay-1").json(&pay)).await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    assert_eq!(app.get(&t.key, &format!("/invoices/{inv}")).await.1["paid"], 600);
+}
+
+async fn malformed_requests(db: Db) {
+    let app = TestApp::start(db).await;
+    let t = app.tenant("Malformed B.V.").await;
+    let (s, b, h) = app
+        .send(app.http.post(app.url("/debtors")).bearer_auth(&t.key).header("content-type", "application/json").body("{\"kind\": "))
+        .await;
+    assert_eq!((s, h["content-type"].to_str().ok()), (StatusCode::BAD_REQUEST, Some("application/problem+json")), "{b}");
+    let (s, _, _) = app.send(app.http.post(app.url("/debtors")).bearer_auth(&t.key).body("kind=consumer")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "a body that is not JSON");
+    let (s, b) = app.post(&t.key, "/debtors", json!({"kind": "consumer"})).await;
+    assert_eq!((s, fields(&b)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["name".to_string()]), "{b}");
+    let (s, b) = app.post(&t.key, "/debtors", json!({"kind": "consumer", "name": "X", "contacts": [{"email": "x@example.com"}]})).await;
+    assert_eq!((s, fields(&b)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["contacts[0].name".to_string()]), "{b}");
+    for key in ["", "tg_short", "tg_0123456789ab_0000000000000000000000000000000000000000000000000000000000000000"] {
+        let (s, _) = app.get(key, "/debtors").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "key {key:?}");
+    }
+    let (s, b, _) = app.send(app.http.post(app.url("/invoices")).bearer_auth(&t.key).header("Idempotency-Key", "").json(&json!({}))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+}
+
+async fn operations_endpoints(db: Db) {
+    let app = TestApp::start(db).await;
+    let t = app.tenant("Ops B.V.").await;
+    app.get(&t.key, "/debtors").await;
+    let health = app.http.get(format!("{}/healthz", app.base)).send().await.expect("healthz");
+    assert_eq!(health.status(), StatusCode::OK);
+    let metrics = app.http.get(format!("{}/metrics", app.base)).send().await.expect("metrics").text().await.expect("text");
+    assert!(metrics.contains("tegoed_http_requests_total{method=\"GET\",route=\"/api/v1/debtors\",status=\"200\"} 1"), "{metrics}");
+    assert!(metrics.contains("route=\"/api/v1/tenants\",status=\"201\""), "{metrics}");
+
+    // The OpenAPI document describes every route, and every described route is served.
+    let doc: Value = app.http.get(app.url("/openapi.json")).send().await.expect("openapi").json().await.expect("json");
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut described: Vec<(String, String)> = Vec::new();
+    for (path, item) in paths {
+        for method in item.as_object().expect("item").keys() {
+            described.push((method.to_uppercase(), path.clone()));
+        }
+    }
+    described.sort();
+    let expected = [
+        ("GET", "/credit-notes"),
+        ("POST", "/credit-notes"),
+        ("GET", "/credit-notes/{id}"),
+        ("PATCH", "/credit-notes/{id}"),
+        ("GET", "/debtors"),
+        ("POST", "/debtors"),
+        ("GET", "/debtors/{id}"),
+        ("PATCH", "/debtors/{id}"),
+        ("GET", "/invoices"),
+        ("POST", "/invoices"),
+        ("GET", "/invoices/{id}"),
+        ("PATCH", "/invoices/{id}"),
+        ("GET", "/payments"),
+        ("POST", "/payments"),
+        ("GET", "/payments/{id}"),
+        ("PATCH", "/payments/{id}"),
+        ("POST", "/payments/{id}/allocations"),
+        ("GET", "/tenant"),
+        ("PATCH", "/tenant"),
+        ("GET", "/tenants"),
+        ("POST", "/tenants"),
+        ("GET", "/tenants/{id}"),
+        ("PATCH", "/tenants/{id}"),
+        ("POST", "/tenants/{id}/api-keys"),
+    ];
+    let mut expected: Vec<(String, String)> = expected.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    expected.sort();
+    assert_eq!(described, expected);
+    for (method, path) in &described {
+        let url = app.url(&path.replace("{id}", "999999999"));
+        let req = app
+            .http
+            .request(method.parse().expect("method"), url)
+            .bearer_auth("tg_000000000000_0000000000000000000000000000000000000000000000000000000000000000");
+        let status = req.json(&json!({})).send().await.expect("send").status();
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path} is routed and guarded");
+    }
+    assert!(doc["components"]["schemas"]["Invoice"]["properties"]["outstanding"].is_object(), "schemas come from the domain types");
+}
+
+on_both_backends!(
+    tenant_routes,
+    debtor_routes,
+    invoice_routes,
+    credit_note_routes,
+    payment_routes,
+    tenant_isolation,
+    idempotent_post,
+    malformed_requests,
+    operations_endpoints
+);
