@@ -70,7 +70,7 @@ impl Iban {
     pub fn grouped(&self) -> String {
         let mut out = String::with_capacity(self.0.len() + self.0.len() / 4);
         for (i, ch) in self.0.chars().enumerate() {
-            if i > 0 && i % 4 == 0 {
+            if i > 0 && i.is_multiple_of(4) {
                 out.push(' ');
             }
             out.push(ch);

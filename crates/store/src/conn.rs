@@ -97,8 +97,8 @@ impl Db {
     /// Whether the database answers (for `/healthz`).
     pub async fn ping(&self) -> Result<()> {
         match self {
-            Db::Sqlite(p) => drop(sqlx::query("SELECT 1").execute(p).await?),
-            Db::Postgres(p) => drop(sqlx::query("SELECT 1").execute(p).await?),
+            Db::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ())?,
+            Db::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ())?,
         }
         Ok(())
     }

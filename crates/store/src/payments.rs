@@ -52,11 +52,9 @@ impl Tx {
     /// Books a payment and its allocations. The caller has checked the allocations
     /// ([`domain::payment::check_allocations`]) within this same unit of work.
     pub async fn create_payment(&mut self, tenant: TenantId, p: &NewPayment) -> Result<Payment> {
-        let sql = format!(
-            "INSERT INTO payments (tenant_id, debtor_id, amount, received_on, payer_name, payer_iban, description, \
-             bank_reference, unallocated, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $3, $9) RETURNING id"
-        );
-        let id: i64 = dispatch!(self, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        let sql = "INSERT INTO payments (tenant_id, debtor_id, amount, received_on, payer_name, payer_iban, description, \
+             bank_reference, unallocated, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $3, $9) RETURNING id";
+        let id: i64 = dispatch!(self, c => sqlx::query_scalar(sql)
             .bind(tenant.0)
             .bind(p.debtor_id.map(|d| d.0))
             .bind(p.amount.cents())

@@ -43,18 +43,18 @@ pub struct Overrides {
 
 /// Reads the settings. A named file must exist; `tegoed.toml` in the working directory is read
 /// when present.
-pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, figment::Error> {
+pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, Box<figment::Error>> {
     let mut fig = Figment::from(Serialized::defaults(Config::default()));
     match file {
         Some(path) => {
             if !path.exists() {
-                return Err(figment::Error::from(format!("config file {} does not exist", path.display())));
+                return Err(Box::new(figment::Error::from(format!("config file {} does not exist", path.display()))));
             }
             fig = fig.merge(Toml::file_exact(path));
         }
         None => fig = fig.merge(Toml::file("tegoed.toml")),
     }
-    fig.merge(Env::prefixed("TEGOED_").ignore(&["config"])).merge(Serialized::defaults(overrides)).extract()
+    fig.merge(Env::prefixed("TEGOED_").ignore(&["config"])).merge(Serialized::defaults(overrides)).extract().map_err(Box::new)
 }
 
 #[cfg(test)]
@@ -62,14 +62,17 @@ mod tests {
     use super::*;
 
     #[test]
+    // The closure's error type is figment's own, fixed by `Jail::expect_with`.
+    #[allow(clippy::result_large_err)]
     fn later_sources_win() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("t.toml", "database = \"sqlite:from-file.db\"\nlisten = \"127.0.0.1:9000\"\n")?;
             jail.set_env("TEGOED_LISTEN", "127.0.0.1:9100");
-            let c = load(Some(Path::new("t.toml")), &Overrides::default())?;
+            let c = load(Some(Path::new("t.toml")), &Overrides::default()).map_err(|e| *e)?;
             assert_eq!(c.database, "sqlite:from-file.db");
             assert_eq!(c.listen, "127.0.0.1:9100");
-            let c = load(Some(Path::new("t.toml")), &Overrides { database: Some("sqlite:flag.db".into()), ..Default::default() })?;
+            let c = load(Some(Path::new("t.toml")), &Overrides { database: Some("sqlite:flag.db".into()), ..Default::default() })
+                .map_err(|e| *e)?;
             assert_eq!(c.database, "sqlite:flag.db");
             assert!(load(Some(Path::new("missing.toml")), &Overrides::default()).is_err());
             jail.create_file("bad.toml", "databse = \"x\"\n")?;

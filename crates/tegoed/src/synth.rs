@@ -338,7 +338,9 @@ pub async fn demo(db: &Db, tenant: TenantId, as_of: Date) -> Result<(), StoreErr
             let inv = tx.create_invoice(tenant, &record).await?;
             if paid.is_positive() {
                 let received_on = add_days(inv.due_date, rng.below(40) as i32 - 10).min(as_of).max(inv.issue_date);
-                let payer_iban = Some(dutch_iban(*rng.pick(&["ABNA", "INGB", "RABO", "BUNQ", "KNAB"]), rng.next_u64()));
+                const BANKS: &[&str] = &["ABNA", "INGB", "RABO", "BUNQ", "KNAB"];
+                let bank: &&str = rng.pick(BANKS);
+                let payer_iban = Some(dutch_iban(bank, rng.next_u64()));
                 tx.create_payment(
                     tenant,
                     &NewPayment {
