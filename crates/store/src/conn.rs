@@ -43,6 +43,10 @@ impl Db {
                 // possibly the last ones on a power cut (sqlite.org/pragma.html#pragma_synchronous).
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
+                // 64 MiB of page cache per connection instead of SQLite's 2 MB: index inserts into
+                // a ledger of a million invoices otherwise re-read pages from the OS all the time.
+                .pragma("cache_size", "-65536")
+                .pragma("temp_store", "memory")
                 .busy_timeout(Duration::from_secs(10));
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
             // An in-memory database lives in its one connection; a file serves several readers.
@@ -158,3 +162,41 @@ macro_rules! dispatch {
     };
 }
 pub(crate) use dispatch;
+
+/// The `VALUES` list of a multi-row INSERT: `rows` tuples of `columns` parameters, bound in
+/// order. SQLite gets anonymous `?` parameters: sqlx looks a numbered `$N` up by name, which
+/// SQLite answers by walking a list, so thousands of `$N` in one statement cost quadratic time
+/// (seen as 78% of a bulk load). PostgreSQL only knows `$N`.
+pub(crate) fn values_list(backend: Backend, rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 6);
+    let mut n = 0;
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..columns {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            match backend {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => {
+                    n += 1;
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_lists_per_backend() {
+        assert_eq!(values_list(Backend::Sqlite, 2, 3), "(?, ?, ?), (?, ?, ?)");
+        assert_eq!(values_list(Backend::Postgres, 2, 2), "($1, $2), ($3, $4)");
+    }
+}

@@ -5,7 +5,7 @@ use domain::debtor::{ContactPerson, Debtor, DebtorKind, DigitalAffinity, Languag
 use domain::ids::{DebtorId, TenantId};
 use domain::money::Cents;
 
-use crate::conn::{Tx, dispatch};
+use crate::conn::{Tx, dispatch, values_list};
 use crate::tenants::{decode_address, encode_address};
 use crate::time::Stamp;
 use crate::{Page, Result, StoreError, corrupt};
@@ -104,32 +104,21 @@ impl Tx {
         row.try_into()
     }
 
-    /// Stores many debtors in batches of 500 rows per INSERT; returns their ids in order.
+    /// Stores many debtors in batches of rows per INSERT; returns their ids in order.
     pub async fn insert_debtors(&mut self, tenant: TenantId, debtors: &[NewDebtor]) -> Result<Vec<DebtorId>> {
         let now = Stamp::now();
         let mut ids = Vec::with_capacity(debtors.len());
-        for chunk in debtors.chunks(500) {
-            let mut sql = String::from(
+        for chunk in debtors.chunks(crate::invoices::INSERT_BATCH) {
+            let sql = format!(
                 "INSERT INTO debtors (tenant_id, external_id, kind, name, contacts, address, language, language_level, \
-                 digital_affinity, segment, credit_limit, kvk_number, vat_id, created_at, updated_at) VALUES ",
+                 digital_affinity, segment, credit_limit, kvk_number, vat_id, created_at, updated_at) VALUES {} RETURNING id",
+                values_list(self.backend(), chunk.len(), 15)
             );
-            for i in 0..chunk.len() {
-                let b = i * 12;
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push('(');
-                sql.push_str("$1");
-                for k in 3..15 {
-                    sql.push_str(&format!(", ${}", b + k));
-                }
-                sql.push_str(", $2, $2)");
-            }
-            sql.push_str(" RETURNING id");
             let rows: Vec<(i64,)> = dispatch!(self, c => {
-                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(now);
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
                 for d in chunk {
                     q = q
+                        .bind(tenant.0)
                         .bind(d.external_id.as_ref().map(|s| s.trim().to_string()))
                         .bind(d.kind.as_str())
                         .bind(d.name.trim().to_string())
@@ -141,7 +130,9 @@ impl Tx {
                         .bind(d.segment.as_str())
                         .bind(d.credit_limit.map(Cents::cents))
                         .bind(d.kvk_number.as_ref().map(|v| v.as_str().to_string()))
-                        .bind(d.vat_id.as_ref().map(|v| v.as_str().to_string()));
+                        .bind(d.vat_id.as_ref().map(|v| v.as_str().to_string()))
+                        .bind(now)
+                        .bind(now);
                 }
                 q.fetch_all(c).await?
             });

@@ -69,8 +69,9 @@ async fn a_dropped_unit_of_work_leaves_nothing(db: Db) {
 async fn batches_keep_order_and_filters_count_right(db: Db) {
     let t = tenant(&db, "T").await;
     let d = debtor(&db, t).await;
-    let records: Vec<InvoiceRecord> =
-        (0..1_234).map(|i| record(d, &format!("B-{i:05}"), date(2026, 1, 1).checked_add(jiff::Span::new().days(i % 100)).expect("date"), 100 + i)).collect();
+    let records: Vec<InvoiceRecord> = (0..1_234)
+        .map(|i| record(d, &format!("B-{i:05}"), date(2026, 1, 1).checked_add(jiff::Span::new().days(i % 100)).expect("date"), 100 + i))
+        .collect();
     let mut tx = db.write().await.expect("tx");
     let ids = tx.insert_invoices(t, &records).await.expect("insert");
     tx.commit().await.expect("commit");

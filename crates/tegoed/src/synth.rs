@@ -282,41 +282,73 @@ pub struct GenReport {
 /// Rows per unit of work: small enough to keep memory flat, large enough to amortise commits.
 const GEN_CHUNK: u64 = 50_000;
 
+/// A chunk of made-up rows on its way from the generator to the database.
+enum Batch {
+    Debtors(Vec<NewDebtor>),
+    /// Invoices whose `debtor_id` holds the index of the debtor in generation order, to be
+    /// replaced by the id the database gave it.
+    Invoices(Vec<InvoiceRecord>),
+}
+
+/// Makes every row in a fixed order from one seeded generator, so the same seed and date give
+/// the same data.
+fn produce(seed: u64, debtors: u64, invoices: u64, as_of: Date, out: &tokio::sync::mpsc::Sender<Batch>) {
+    let mut rng = Rng::new(seed);
+    let mut kinds: Vec<DebtorKind> = Vec::with_capacity(usize::try_from(debtors).unwrap_or(0));
+    let mut n = 0;
+    while n < debtors {
+        let batch: Vec<NewDebtor> = (n..(n + GEN_CHUNK).min(debtors)).map(|i| debtor(&mut rng, i + 1)).collect();
+        kinds.extend(batch.iter().map(|d| d.kind));
+        n += batch.len() as u64;
+        if out.blocking_send(Batch::Debtors(batch)).is_err() {
+            return;
+        }
+    }
+    let mut n = 0;
+    while n < invoices && !kinds.is_empty() {
+        let batch: Vec<InvoiceRecord> = (n..(n + GEN_CHUNK).min(invoices))
+            .map(|i| {
+                let index = rng.below(kinds.len() as u64) as usize;
+                invoice(&mut rng, DebtorId(index as i64), kinds[index], format!("F{:08}", i + 1), as_of)
+            })
+            .collect();
+        n += batch.len() as u64;
+        if out.blocking_send(Batch::Invoices(batch)).is_err() {
+            return;
+        }
+    }
+}
+
 /// Fills a new tenant with `debtors` debtors and `invoices` invoices, the same for the same seed
-/// and date. Memory stays flat: rows are made and stored in chunks.
+/// and date. Rows are made on one thread while the previous chunk is stored from another, and
+/// memory stays flat: at most two chunks are in flight.
 pub async fn generate(db: &Db, debtors: u64, invoices: u64, seed: u64, as_of: Date) -> Result<GenReport, StoreError> {
     let started = Instant::now();
-    let mut rng = Rng::new(seed);
     let mut tx = db.write().await?;
     let mut t = NewTenant::minimal(format!("Synthetisch B.V. (seed {seed})"), dutch_iban("INGB", seed));
     t.kvk_number = KvkNumber::parse("12345678").ok();
     let tenant = tx.create_tenant(&t).await?.id;
     tx.commit().await?;
 
-    let mut ids: Vec<(DebtorId, DebtorKind)> = Vec::with_capacity(usize::try_from(debtors).unwrap_or(0));
-    let mut n = 0;
-    while n < debtors {
-        let batch: Vec<NewDebtor> = (n..(n + GEN_CHUNK).min(debtors)).map(|i| debtor(&mut rng, i + 1)).collect();
+    let (sender, mut batches) = tokio::sync::mpsc::channel(1);
+    let producer = tokio::task::spawn_blocking(move || produce(seed, debtors, invoices, as_of, &sender));
+    let mut ids: Vec<DebtorId> = Vec::with_capacity(usize::try_from(debtors).unwrap_or(0));
+    let mut stored_invoices = 0;
+    while let Some(batch) = batches.recv().await {
         let mut tx = db.write().await?;
-        let stored = tx.insert_debtors(tenant, &batch).await?;
+        match batch {
+            Batch::Debtors(batch) => ids.extend(tx.insert_debtors(tenant, &batch).await?),
+            Batch::Invoices(mut batch) => {
+                for inv in &mut batch {
+                    inv.debtor_id = ids[inv.debtor_id.0 as usize];
+                }
+                stored_invoices += tx.insert_invoices(tenant, &batch).await?.len() as u64;
+            }
+        }
         tx.commit().await?;
-        ids.extend(stored.into_iter().zip(batch.iter().map(|d| d.kind)));
-        n += batch.len() as u64;
     }
-    let mut n = 0;
-    while n < invoices && !ids.is_empty() {
-        let batch: Vec<InvoiceRecord> = (n..(n + GEN_CHUNK).min(invoices))
-            .map(|i| {
-                let (id, kind) = *rng.pick(&ids);
-                invoice(&mut rng, id, kind, format!("F{:08}", i + 1), as_of)
-            })
-            .collect();
-        let mut tx = db.write().await?;
-        tx.insert_invoices(tenant, &batch).await?;
-        tx.commit().await?;
-        n += batch.len() as u64;
-    }
-    Ok(GenReport { tenant, debtors, invoices: if ids.is_empty() { 0 } else { invoices }, seconds: started.elapsed().as_secs_f64() })
+    producer.await.map_err(|e| StoreError::Corrupt(format!("the generator stopped: {e}")))?;
+    Ok(GenReport { tenant, debtors: ids.len() as u64, invoices: stored_invoices, seconds: started.elapsed().as_secs_f64() })
 }
 
 /// The name of the demo tenant, by which `tegoed demo` finds it again.

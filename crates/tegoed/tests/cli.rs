@@ -51,7 +51,11 @@ async fn a_dutch_export_imports_whole(db: Db) {
     let debtor = tx.debtor_by_external_id(t, "K100").await.expect("query").expect("created");
     assert_eq!(debtor.name, "Bakkerij De Vries B.V.");
     assert_eq!(debtor.contacts[0].email.as_ref().map(|e| e.as_str()), Some("info@bakkerijdevries.example.com"));
-    assert_eq!(tx.debtor_by_external_id(t, "K102").await.expect("query").expect("created").name, "Café 't Hoekje", "Windows-1252 read right");
+    assert_eq!(
+        tx.debtor_by_external_id(t, "K102").await.expect("query").expect("created").name,
+        "Café 't Hoekje",
+        "Windows-1252 read right"
+    );
     let all = tx.invoices(t, &InvoiceFilter::default(), Page::first(10)).await.expect("invoices");
     let by_number = |n: &str| all.iter().find(|i| i.number == n).expect("imported").clone();
     assert_eq!(by_number("2026-0002").due_date, jiff::civil::date(2026, 2, 4), "no due date: invoice date + 30 days");
@@ -100,7 +104,8 @@ async fn one_bad_row_imports_nothing(db: Db) {
 async fn the_binary_imports_and_reports(db: Db) {
     let url = match &db {
         Db::Sqlite(_) => {
-            let path = std::env::temp_dir().join(format!("tegoed-cli-{}-{}.db", std::process::id(), jiff::Timestamp::now().as_microsecond()));
+            let path =
+                std::env::temp_dir().join(format!("tegoed-cli-{}-{}.db", std::process::id(), jiff::Timestamp::now().as_microsecond()));
             format!("sqlite:{}", path.display())
         }
         Db::Postgres(_) => store::testing::postgres_url().await,
@@ -125,12 +130,21 @@ async fn the_binary_imports_and_reports(db: Db) {
 
     let out = tegoed(
         &url,
-        &["import", "invoices", data("custom.csv").to_str().expect("path"), "--tenant", &tenant, "--mapping", data("custom-mapping.toml").to_str().expect("path")],
+        &[
+            "import",
+            "invoices",
+            data("custom.csv").to_str().expect("path"),
+            "--tenant",
+            &tenant,
+            "--mapping",
+            data("custom-mapping.toml").to_str().expect("path"),
+        ],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("imported 2 invoices (2 new debtors), total € 1.250,50"), "{}", text(&out.stdout));
 
-    let out = tegoed(&url, &["import", "invoices", data("custom.csv").to_str().expect("path"), "--tenant", &tenant, "--column", "totl=Gross"]);
+    let out =
+        tegoed(&url, &["import", "invoices", data("custom.csv").to_str().expect("path"), "--tenant", &tenant, "--column", "totl=Gross"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("field 'totl', which does not exist"), "{}", text(&out.stderr));
 
@@ -167,7 +181,9 @@ fn the_same_seed_generates_the_same_ledger() {
             let db = Db::connect(&url).await.expect("open");
             let mut tx = db.read().await.expect("tx");
             let inv = tx.invoices(TenantId(1), &InvoiceFilter::default(), Page::first(500)).await.expect("invoices");
-            inv.iter().map(|i| format!("{} {} {} {} {} {}", i.number, i.debtor_id, i.issue_date, i.due_date, i.total, i.paid)).collect::<Vec<_>>()
+            inv.iter()
+                .map(|i| format!("{} {} {} {} {} {}", i.number, i.debtor_id, i.issue_date, i.due_date, i.total, i.paid))
+                .collect::<Vec<_>>()
         })
     };
     let (a, b) = (dump(1), dump(2));

@@ -55,6 +55,7 @@ pub fn router(app: App) -> Router {
                 async move { ([(header::CONTENT_TYPE, "application/json")], doc.as_str().to_owned()) }
             }),
         )
+        .route("/", get(home))
         .route("/healthz", get(healthz))
         .route("/metrics", get(render_metrics))
         .layer(middleware::from_fn_with_state(app.clone(), observe))
@@ -65,6 +66,11 @@ pub fn router(app: App) -> Router {
 /// The OpenAPI document of the API, as served at `/api/v1/openapi.json`.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
     api::routes().split_for_parts().1
+}
+
+/// What a person who opens the server's address sees until the back-office exists.
+async fn home() -> axum::response::Html<&'static str> {
+    axum::response::Html(include_str!("home.html"))
 }
 
 async fn healthz(State(app): State<App>) -> Response {
