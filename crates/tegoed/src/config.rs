@@ -54,7 +54,9 @@ pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, Box<fi
         }
         None => fig = fig.merge(Toml::file("tegoed.toml")),
     }
-    fig.merge(Env::prefixed("TEGOED_").ignore(&["config"])).merge(Serialized::defaults(overrides)).extract().map_err(Box::new)
+    // Only the keys above: other TEGOED_* variables (TEGOED_CONFIG, the tests' own) are not settings.
+    let env = Env::prefixed("TEGOED_").only(&["database", "listen", "admin_token", "log"]);
+    fig.merge(env).merge(Serialized::defaults(overrides)).extract().map_err(Box::new)
 }
 
 #[cfg(test)]
@@ -68,6 +70,7 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.create_file("t.toml", "database = \"sqlite:from-file.db\"\nlisten = \"127.0.0.1:9000\"\n")?;
             jail.set_env("TEGOED_LISTEN", "127.0.0.1:9100");
+            jail.set_env("TEGOED_SOMETHING_ELSE", "not a setting");
             let c = load(Some(Path::new("t.toml")), &Overrides::default()).map_err(|e| *e)?;
             assert_eq!(c.database, "sqlite:from-file.db");
             assert_eq!(c.listen, "127.0.0.1:9100");
