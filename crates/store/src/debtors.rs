@@ -78,30 +78,9 @@ fn contacts_json(contacts: &[ContactPerson]) -> String {
 impl Tx {
     /// Creates a debtor.
     pub async fn create_debtor(&mut self, tenant: TenantId, d: &NewDebtor) -> Result<Debtor> {
-        let now = Stamp::now();
-        let sql = format!(
-            "INSERT INTO debtors (tenant_id, external_id, kind, name, contacts, address, language, language_level, \
-             digital_affinity, segment, credit_limit, kvk_number, vat_id, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING {DEBTOR_COLUMNS}"
-        );
-        let row: DebtorRow = dispatch!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(tenant.0)
-            .bind(d.external_id.as_ref().map(|s| s.trim().to_string()))
-            .bind(d.kind.as_str())
-            .bind(d.name.trim().to_string())
-            .bind(contacts_json(&d.contacts))
-            .bind(encode_address(d.address.as_ref()))
-            .bind(d.language.as_str())
-            .bind(d.language_level.as_str())
-            .bind(d.digital_affinity.as_str())
-            .bind(d.segment.as_str())
-            .bind(d.credit_limit.map(Cents::cents))
-            .bind(d.kvk_number.as_ref().map(|v| v.as_str().to_string()))
-            .bind(d.vat_id.as_ref().map(|v| v.as_str().to_string()))
-            .bind(now)
-            .fetch_one(c)
-            .await?);
-        row.try_into()
+        let ids = self.insert_debtors(tenant, std::slice::from_ref(d)).await?;
+        let id = ids.first().copied().ok_or_else(|| corrupt("insert", "no id returned"))?;
+        self.debtor(tenant, id).await?.ok_or_else(|| corrupt("insert", "debtor vanished"))
     }
 
     /// Stores many debtors in batches of rows per INSERT; returns their ids in order.
