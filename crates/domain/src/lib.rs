@@ -9,6 +9,7 @@ pub mod dates;
 pub mod debtor;
 pub mod ids;
 pub mod invoice;
+pub mod law;
 pub mod money;
 pub mod payment;
 pub mod tenant;

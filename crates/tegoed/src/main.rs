@@ -8,6 +8,9 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use domain::contact::{Iban, KvkNumber, VatId};
 use domain::ids::TenantId;
+use domain::law::nl::interest::{Claim, Convention, DayCount, PartPayment, statutory_interest};
+use domain::law::nl::rates::InterestKind;
+use domain::money::Cents;
 use domain::tenant::NewTenant;
 use figment::providers::Format;
 use formats::invoice_csv::ColumnMapping;
@@ -16,6 +19,7 @@ use store::Db;
 use tegoed::config::{self, Config, Overrides};
 use tegoed::import::{ImportError, import_invoice_csv};
 use tegoed::synth;
+use web::api::calc::{self, CostsQuestion};
 
 #[derive(Parser)]
 #[command(name = "tegoed", version, about = "Credit management that gets invoices paid and keeps the customer.")]
@@ -55,6 +59,12 @@ enum Command {
         #[arg(long)]
         no_serve: bool,
     },
+    /// Dutch collection law as a calculator; prints JSON with amounts as strings.
+    #[command(subcommand)]
+    Calc(CalcCommand),
+    /// Benchmarks of hot paths; each prints its throughput and peak memory.
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Generate deterministic synthetic data into a new tenant (for benchmarks).
     Gen {
         /// Number of debtors.
@@ -69,6 +79,66 @@ enum Command {
         /// The day the data is made around (default today).
         #[arg(long)]
         as_of: Option<Date>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Statutory commercial interest over 20 years with a part-payment every month (240
+    /// payments, ~280 periods), computed again and again.
+    Interest {
+        /// How many computations.
+        #[arg(long, default_value_t = 20_000)]
+        iterations: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalcCommand {
+    /// Out-of-court collection costs over a principal (BIK staffel, €40 minimum, €6,775 maximum).
+    CollectionCosts {
+        /// The principal: the sum of the invoices in one demand (1752.79 or 1.752,79).
+        #[arg(long)]
+        principal: String,
+        /// The creditor cannot deduct VAT: 21% is added.
+        #[arg(long)]
+        vat_not_deductible: bool,
+        /// The debtor is a business (default: a consumer).
+        #[arg(long)]
+        business: bool,
+        /// An agreed fixed amount (business only; never below €40).
+        #[arg(long, conflicts_with = "agreed_percentage")]
+        agreed_amount: Option<String>,
+        /// An agreed percentage of the principal (business only; never below €40).
+        #[arg(long)]
+        agreed_percentage: Option<String>,
+    },
+    /// Statutory (consumer, art. 6:119 BW) or commercial (art. 6:119a BW) interest with its periods.
+    Interest {
+        /// consumer or commercial.
+        #[arg(long)]
+        kind: String,
+        /// The principal.
+        #[arg(long)]
+        principal: String,
+        /// The last day for payment; interest runs from the next day.
+        #[arg(long)]
+        from: Date,
+        /// The day up to and including which interest runs.
+        #[arg(long)]
+        to: Date,
+        /// Costs owed, which payments settle first (art. 6:44 BW).
+        #[arg(long)]
+        costs: Option<String>,
+        /// A payment as DATE=AMOUNT; repeat for more.
+        #[arg(long = "payment", value_name = "DATE=AMOUNT")]
+        payments: Vec<String>,
+        /// Divide by the length of the capitalisation year (366 with a 29 February) instead of 365.
+        #[arg(long)]
+        capitalisation_year_day_count: bool,
+        /// Round each period to cents and split at every half-year.
+        #[arg(long)]
+        round_each_period: bool,
     },
 }
 
@@ -263,6 +333,94 @@ async fn run(command: Command, config: Config) -> Result<()> {
                 return Ok(());
             }
             serve(db, &config, Some(&key)).await
+        }
+        Command::Calc(calc) => {
+            let json = match calc {
+                CalcCommand::CollectionCosts { principal, vat_not_deductible, business, agreed_amount, agreed_percentage } => {
+                    let q = CostsQuestion {
+                        principal: Cents::parse(&principal).map_err(|e| anyhow::anyhow!("--principal: {e}"))?,
+                        business,
+                        vat_not_deductible,
+                        agreed_amount: agreed_amount
+                            .as_deref()
+                            .map(Cents::parse)
+                            .transpose()
+                            .map_err(|e| anyhow::anyhow!("--agreed-amount: {e}"))?,
+                        agreed_basis_points: agreed_percentage
+                            .as_deref()
+                            .map(calc::parse_percentage)
+                            .transpose()
+                            .map_err(|e| anyhow::anyhow!("--agreed-percentage: {e}"))?,
+                    };
+                    serde_json::to_string_pretty(&calc::answer_costs(&q).map_err(|e| anyhow::anyhow!("{e}"))?)?
+                }
+                CalcCommand::Interest { kind, principal, from, to, costs, payments, capitalisation_year_day_count, round_each_period } => {
+                    let kind = match kind.as_str() {
+                        "consumer" => InterestKind::Consumer,
+                        "commercial" => InterestKind::Commercial,
+                        other => bail!("--kind {other}: expected consumer or commercial"),
+                    };
+                    let claim = Claim {
+                        kind,
+                        principal: Cents::parse(&principal).map_err(|e| anyhow::anyhow!("--principal: {e}"))?,
+                        from,
+                        to,
+                        costs: costs
+                            .as_deref()
+                            .map(Cents::parse)
+                            .transpose()
+                            .map_err(|e| anyhow::anyhow!("--costs: {e}"))?
+                            .unwrap_or(Cents::ZERO),
+                        payments: payments
+                            .iter()
+                            .map(|p| calc::parse_payment(p))
+                            .collect::<Result<_, _>>()
+                            .map_err(|e| anyhow::anyhow!("--payment: {e}"))?,
+                    };
+                    let convention = Convention {
+                        day_count: if capitalisation_year_day_count { DayCount::ActualCapitalisationYear } else { DayCount::Actual365 },
+                        round_each_period,
+                    };
+                    serde_json::to_string_pretty(&calc::answer_interest(&claim, convention).map_err(|e| anyhow::anyhow!("{e}"))?)?
+                }
+            };
+            println!("{json}");
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Interest { iterations }) => {
+            let from = jiff::civil::date(2005, 1, 31);
+            let payments: Vec<PartPayment> = (1..=240)
+                .map(|m| PartPayment {
+                    on: from.checked_add(jiff::Span::new().months(m)).unwrap_or(from),
+                    amount: Cents::from_cents_unchecked(15_000),
+                })
+                .collect();
+            let claim = Claim {
+                kind: InterestKind::Commercial,
+                principal: Cents::from_cents_unchecked(5_000_000),
+                from,
+                to: jiff::civil::date(2025, 1, 31),
+                costs: Cents::from_cents_unchecked(87_500),
+                payments,
+            };
+            let first = statutory_interest(&claim, Convention::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let started = std::time::Instant::now();
+            let mut checksum = 0i64;
+            for _ in 0..iterations.max(1) {
+                let s = statutory_interest(std::hint::black_box(&claim), Convention::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
+                checksum = checksum.wrapping_add(s.interest.cents());
+            }
+            let secs = started.elapsed().as_secs_f64();
+            let n = f64::from(iterations.max(1));
+            println!("interest over 20 years, 240 monthly payments, {} periods: {} interest", first.periods.len(), first.interest);
+            println!(
+                "{} calls in {secs:.3} s: {:.1} µs per call, {:.0} calls/s (checksum {checksum})",
+                iterations.max(1),
+                secs / n * 1e6,
+                n / secs
+            );
+            println!("peak memory {}", peak_rss().unwrap_or_else(|| "unknown".into()));
+            Ok(())
         }
         Command::Gen { debtors, invoices, seed, as_of } => {
             let db = open(&config).await?;

@@ -190,3 +190,74 @@ fn the_same_seed_generates_the_same_ledger() {
     assert_eq!(a.len(), 120);
     assert_eq!(a, b);
 }
+
+fn calc(args: &[&str]) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_tegoed")).arg("calc").args(args).output().expect("run tegoed");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("JSON: {e}: {}", text(&out.stdout)))
+}
+
+#[test]
+fn calc_reproduces_the_worked_examples_of_the_law_document() {
+    // §1.2 / §1.4: €1,752.79 → 262.92, with VAT 318.13 (ECLI:NL:RBZWB:2016:5464).
+    let c = calc(&["collection-costs", "--principal", "1752.79", "--vat-not-deductible"]);
+    assert_eq!(
+        (&c["principal"], &c["costs"], &c["vat"], &c["total"]),
+        (&"1752.79".into(), &"262.92".into(), &"55.21".into(), &"318.13".into())
+    );
+    // §1.2 DAS: €10,000 → €875; a business debtor gets the same staffel by default.
+    assert_eq!(calc(&["collection-costs", "--principal", "10000", "--business"])["costs"], "875.00");
+    // §1.4: €800 → €145.20 including VAT (ECLI:NL:RBNHO:2022:5944).
+    assert_eq!(calc(&["collection-costs", "--principal", "800", "--vat-not-deductible"])["total"], "145.20");
+    // §1.2 band edges.
+    for (principal, costs) in [("266.67", "40.00"), ("2500", "375.00"), ("5000", "625.00"), ("200000", "2775.00"), ("1000000", "6775.00")] {
+        assert_eq!(calc(&["collection-costs", "--principal", principal])["costs"], costs, "{principal}");
+    }
+    assert_eq!(
+        calc(&["collection-costs", "--principal", "100", "--business", "--agreed-amount", "25"])["costs"],
+        "40.00",
+        "never below €40"
+    );
+
+    // §2.4: €100 from 2013-02-01 to 2023-10-30 at 6:119, compound, A365 → 28.94 (compensationsns.nl).
+    let i = calc(&["interest", "--kind", "consumer", "--principal", "100", "--from", "2013-02-01", "--to", "2023-10-30"]);
+    assert_eq!(i["interest"], "28.94");
+    let first = &i["periods"][0];
+    assert_eq!(
+        (&first["from"], &first["to"], &first["days"], &first["rate"], &first["base"]),
+        (&"2013-02-01".into(), &"2014-02-01".into(), &365.into(), &"3".into(), &"100.00".into())
+    );
+    // §2.6: €5,000 × 10.15 % × 90/365 = €125.14.
+    assert_eq!(
+        calc(&["interest", "--kind", "commercial", "--principal", "5000", "--from", "2025-10-01", "--to", "2025-12-30"])["interest"],
+        "125.14"
+    );
+    // The example: one period at 6 %.
+    let i = calc(&["interest", "--kind", "consumer", "--principal", "3796.99", "--from", "2023-11-11", "--to", "2024-01-01"]);
+    assert_eq!((i["interest"].as_str(), i["periods"].as_array().map(Vec::len)), (Some("31.83"), Some(1)));
+    // Payments: costs, then interest, then principal.
+    let i = calc(&[
+        "interest",
+        "--kind",
+        "consumer",
+        "--principal",
+        "1000",
+        "--from",
+        "2024-01-31",
+        "--to",
+        "2024-12-31",
+        "--costs",
+        "150",
+        "--payment",
+        "2024-06-30=200",
+    ]);
+    assert_eq!((&i["payments"][0]["to_costs"], &i["payments"][0]["to_interest"]), (&"150.00".into(), &"28.96".into()));
+
+    let out = Command::new(env!("CARGO_BIN_EXE_tegoed"))
+        .args(["calc", "interest", "--kind", "civil", "--principal", "1", "--from", "2024-01-01", "--to", "2024-02-01"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success() && text(&out.stderr).contains("expected consumer or commercial"), "{}", text(&out.stderr));
+    let out = Command::new(env!("CARGO_BIN_EXE_tegoed")).args(["calc", "collection-costs", "--principal", "1.234"]).output().expect("run");
+    assert!(!out.status.success() && text(&out.stderr).contains("--principal"), "{}", text(&out.stderr));
+}

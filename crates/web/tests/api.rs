@@ -581,6 +581,8 @@ async fn operations_endpoints(db: Db) {
     }
     described.sort();
     let expected = [
+        ("GET", "/calc/collection-costs"),
+        ("GET", "/calc/interest"),
         ("GET", "/credit-notes"),
         ("POST", "/credit-notes"),
         ("GET", "/credit-notes/{id}"),
@@ -621,7 +623,43 @@ async fn operations_endpoints(db: Db) {
     assert!(doc["components"]["schemas"]["Invoice"]["properties"]["outstanding"].is_object(), "schemas come from the domain types");
 }
 
+async fn law_calculator(db: Db) {
+    let app = TestApp::start(db).await;
+    let t = app.tenant("Law B.V.").await;
+    let (s, c) = app.get(&t.key, "/calc/collection-costs?principal=1.752,79&vat_not_deductible=true").await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    assert_eq!((&c["costs"], &c["vat"], &c["total"]), (&json!("262.92"), &json!("55.21"), &json!("318.13")));
+    // Without the flag, the tenant's own VAT setting decides.
+    assert_eq!(app.get(&t.key, "/calc/collection-costs?principal=800").await.1["total"], "120.00");
+    app.patch(&t.key, "/tenant", json!({"can_deduct_vat": false})).await;
+    assert_eq!(app.get(&t.key, "/calc/collection-costs?principal=800").await.1["total"], "145.20");
+    let (s, c) = app.get(&t.key, "/calc/collection-costs?principal=1000&business=true&agreed_percentage=15&vat_not_deductible=false").await;
+    assert_eq!((s, &c["costs"], &c["basis"]), (StatusCode::OK, &json!("150.00"), &json!("percentage")), "{c}");
+    let (s, c) = app.get(&t.key, "/calc/collection-costs?principal=1000&agreed_amount=100").await;
+    assert_eq!((s, fields(&c)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["business".to_string()]), "consumers get the staffel: {c}");
+    let (s, c) = app.get(&t.key, "/calc/collection-costs?principal=1.234").await;
+    assert_eq!((s, fields(&c)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["principal".to_string()]), "{c}");
+
+    let (s, i) = app.get(&t.key, "/calc/interest?kind=consumer&principal=100&from=2013-02-01&to=2023-10-30").await;
+    assert_eq!((s, &i["interest"]), (StatusCode::OK, &json!("28.94")), "{i}");
+    assert_eq!(i["periods"][1]["days"], 334);
+    let (s, i) = app
+        .get(
+            &t.key,
+            "/calc/interest?kind=consumer&principal=1000&from=2024-01-31&to=2024-12-31&costs=150&payments=2024-06-30=200,2024-09-30=2000",
+        )
+        .await;
+    assert_eq!((s, i["payments"].as_array().map(Vec::len), &i["principal_outstanding"]), (StatusCode::OK, Some(2), &json!("0.00")), "{i}");
+    let (s, i) = app.get(&t.key, "/calc/interest?kind=commercial&principal=100&from=2001-01-01&to=2002-01-01").await;
+    assert_eq!((s, fields(&i)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["date".to_string()]), "before the rate table: {i}");
+    let (s, _) = app.get(&t.key, "/calc/interest?kind=civil&principal=100&from=2024-01-01&to=2024-02-01").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = app.get("", "/calc/interest?kind=consumer&principal=100&from=2024-01-01&to=2024-02-01").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
 on_both_backends!(
+    law_calculator,
     tenant_routes,
     debtor_routes,
     invoice_routes,

@@ -1,5 +1,6 @@
 //! The REST API under `/api/v1`, with its OpenAPI description generated from these handlers.
 
+pub mod calc;
 mod credit_notes;
 mod debtors;
 mod invoices;
@@ -32,6 +33,7 @@ use crate::problem::ApiError;
         (name = "invoices", description = "Invoices and their status"),
         (name = "credit-notes", description = "Credit notes"),
         (name = "payments", description = "Payments received and their allocation to invoices"),
+        (name = "law", description = "Dutch collection law: collection costs and statutory interest, with their breakdown"),
     )
 )]
 struct ApiDoc;
@@ -57,6 +59,7 @@ pub fn routes() -> OpenApiRouter<App> {
         .merge(invoices::routes())
         .merge(credit_notes::routes())
         .merge(payments::routes())
+        .merge(calc::routes())
 }
 
 /// Default and largest page size of a list.

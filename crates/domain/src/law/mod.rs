@@ -1,0 +1,3 @@
+//! Law that decides what a creditor may claim. Only Dutch law so far.
+
+pub mod nl;
