@@ -37,6 +37,12 @@ pub fn parse_date(input: &str) -> Result<Date, Invalid> {
     Date::new(year, month, day).map_err(|_| err("no such day in the calendar"))
 }
 
+/// A date `days` later (earlier when negative), saturating at the ends of jiff's calendar, far
+/// beyond any business date.
+pub fn add_days(d: Date, days: i32) -> Date {
+    d.checked_add(jiff::Span::new().days(days)).unwrap_or(if days < 0 { Date::MIN } else { Date::MAX })
+}
+
 /// Days from `from` to `to` (negative when `to` is earlier).
 pub fn days_between(from: Date, to: Date) -> i32 {
     // Both dates lie within jiff's range, so the span in days always fits.

@@ -4,6 +4,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+use crate::dates::add_days;
 use crate::debtor::word_enum;
 use crate::ids::{CreditNoteId, DebtorId, InvoiceId, TenantId};
 use crate::money::Cents;
@@ -132,7 +133,7 @@ pub fn invoice_problems(number: &str, issue_date: Date, due_date: Date, total: C
 impl NewInvoice {
     /// The due date: given, or the invoice date plus the payment term.
     pub fn due_date_or(&self, term_days: u16) -> Date {
-        self.due_date.unwrap_or_else(|| add_days(self.issue_date, i32::from(term_days)))
+        self.due_date.unwrap_or_else(|| due_date_from_term(self.issue_date, term_days))
     }
 
     /// Rules the types cannot carry, with the tenant's payment term for a missing due date.
@@ -148,9 +149,9 @@ impl NewInvoice {
     }
 }
 
-/// A date `days` later, saturating at the end of jiff's calendar (far beyond any invoice).
-pub fn add_days(d: Date, days: i32) -> Date {
-    d.checked_add(jiff::Span::new().days(days)).unwrap_or(Date::MAX)
+/// The due date of an invoice that names none: the invoice date plus the payment term.
+pub fn due_date_from_term(issue_date: Date, term_days: u16) -> Date {
+    add_days(issue_date, i32::from(term_days))
 }
 
 /// A change to an invoice. Amounts are fixed once issued (correct them with a credit note);

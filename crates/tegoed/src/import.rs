@@ -101,7 +101,7 @@ pub async fn import_invoice_csv(db: &Db, tenant: TenantId, bytes: &[u8], mapping
 
     let mut records = Vec::with_capacity(rows.len());
     for row in &rows {
-        let due_date = row.due_date.unwrap_or_else(|| domain::invoice::add_days(row.issue_date, i32::from(term)));
+        let due_date = row.due_date.unwrap_or_else(|| domain::invoice::due_date_from_term(row.issue_date, term));
         for p in invoice_problems(&row.number, row.issue_date, due_date, row.total, row.vat) {
             problems.push(problem(row, Some(&p.field), p.message));
         }

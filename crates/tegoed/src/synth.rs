@@ -4,9 +4,9 @@
 use std::time::Instant;
 
 use domain::contact::{Address, EmailAddress, Iban, KvkNumber, PhoneNumber, VatId};
+use domain::dates::add_days;
 use domain::debtor::{ContactPerson, DebtorKind, DigitalAffinity, Language, LanguageLevel, NewDebtor, Segment};
 use domain::ids::{DebtorId, TenantId};
-use domain::invoice::add_days;
 use domain::money::Cents;
 use domain::payment::{Allocation, NewPayment};
 use domain::tenant::NewTenant;

@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::collection_costs::CollectionCosts;
 use crate::Invalid;
+use crate::dates::add_days;
 use crate::debtor::Language;
-use crate::invoice::add_days;
 
 /// How the letter travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
