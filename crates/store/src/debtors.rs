@@ -6,6 +6,7 @@ use domain::ids::{DebtorId, TenantId};
 use domain::money::Cents;
 
 use crate::conn::{Tx, dispatch, values_list};
+use crate::filter::{Arg, Filter, bind_args};
 use crate::tenants::{decode_address, encode_address};
 use crate::time::Stamp;
 use crate::{Page, Result, StoreError, corrupt};
@@ -140,20 +141,13 @@ impl Tx {
 
     /// The tenant's debtors in id order.
     pub async fn debtors(&mut self, tenant: TenantId, filter: &DebtorFilter, page: Page) -> Result<Vec<Debtor>> {
-        let sql = format!(
-            "SELECT {DEBTOR_COLUMNS} FROM debtors WHERE tenant_id = $1 AND id > $2 \
-             AND ($3 IS NULL OR kind = $3) AND ($4 IS NULL OR segment = $4) AND ($5 IS NULL OR external_id = $5) \
-             ORDER BY id LIMIT $6"
-        );
-        let rows: Vec<DebtorRow> = dispatch!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(tenant.0)
-            .bind(page.after.unwrap_or(0))
-            .bind(filter.kind.map(DebtorKind::as_str))
-            .bind(filter.segment.map(Segment::as_str))
-            .bind(filter.external_id.clone())
-            .bind(i64::from(page.limit))
-            .fetch_all(c)
-            .await?);
+        let mut w = Filter::new(self.backend(), tenant.0, page.after);
+        w.and_some("kind = ?", filter.kind, |k| Arg::Text(k.as_str().to_string()));
+        w.and_some("segment = ?", filter.segment, |s| Arg::Text(s.as_str().to_string()));
+        w.and_some("external_id = ?", filter.external_id.clone(), Arg::Text);
+        let (clause, args) = w.finish("ORDER BY id LIMIT ?", page.limit);
+        let sql = format!("SELECT {DEBTOR_COLUMNS} FROM debtors{clause}");
+        let rows: Vec<DebtorRow> = dispatch!(self, c => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), args).fetch_all(c).await?);
         rows.into_iter().map(Debtor::try_from).collect()
     }
 

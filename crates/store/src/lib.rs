@@ -11,6 +11,7 @@
 
 mod conn;
 mod debtors;
+mod filter;
 mod idempotency;
 mod invoices;
 mod payments;

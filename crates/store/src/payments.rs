@@ -7,6 +7,7 @@ use domain::money::Cents;
 use domain::payment::{Allocation, NewPayment, Payment};
 
 use crate::conn::{Tx, dispatch};
+use crate::filter::{Arg, Filter, bind_args};
 use crate::time::Stamp;
 use crate::{Page, Result, StoreError, corrupt};
 
@@ -109,13 +110,11 @@ impl Tx {
 
     /// The tenant's payments in id order, optionally one debtor's.
     pub async fn payments(&mut self, tenant: TenantId, debtor: Option<DebtorId>, page: Page) -> Result<Vec<Payment>> {
-        let sql = format!(
-            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE tenant_id = $1 AND id > $2 AND ($3 IS NULL OR debtor_id = $3) \
-             ORDER BY id LIMIT $4"
-        );
-        let rows: Vec<PaymentRow> = dispatch!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(tenant.0).bind(page.after.unwrap_or(0)).bind(debtor.map(|d| d.0)).bind(i64::from(page.limit))
-            .fetch_all(c).await?);
+        let mut w = Filter::new(self.backend(), tenant.0, page.after);
+        w.and_some("debtor_id = ?", debtor, |d| Arg::Int(d.0));
+        let (clause, args) = w.finish("ORDER BY id LIMIT ?", page.limit);
+        let sql = format!("SELECT {PAYMENT_COLUMNS} FROM payments{clause}");
+        let rows: Vec<PaymentRow> = dispatch!(self, c => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), args).fetch_all(c).await?);
         let ids: Vec<PaymentId> = rows.iter().map(|r| PaymentId(r.id)).collect();
         let mut allocations = self.allocations(tenant, &ids).await?;
         rows.into_iter()

@@ -110,6 +110,10 @@ CREATE TABLE payments (
     FOREIGN KEY (tenant_id, debtor_id) REFERENCES debtors (tenant_id, id)
 ) STRICT;
 
+CREATE INDEX payments_by_debtor ON payments (tenant_id, debtor_id);
+CREATE INDEX credit_notes_by_debtor ON credit_notes (tenant_id, debtor_id);
+CREATE INDEX credit_notes_by_invoice ON credit_notes (tenant_id, invoice_id);
+
 CREATE TABLE allocations (
     id INTEGER PRIMARY KEY,
     tenant_id INTEGER NOT NULL,
