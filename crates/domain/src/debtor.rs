@@ -6,12 +6,12 @@ use serde::{Deserialize, Serialize};
 use crate::contact::{Address, EmailAddress, KvkNumber, PhoneNumber, VatId};
 use crate::ids::{DebtorId, TenantId};
 use crate::money::Cents;
-use crate::{FieldProblem, Invalid, check_text};
+use crate::{FieldProblem, check_text};
 
 macro_rules! word_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $word:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum $name { $($(#[$vdoc])* #[serde(rename = $word)] $variant),+ }
 
@@ -25,10 +25,10 @@ macro_rules! word_enum {
             }
 
             /// Reads the stored word back.
-            pub fn parse(s: &str) -> Result<Self, Invalid> {
+            pub fn parse(s: &str) -> Result<Self, $crate::Invalid> {
                 match s {
                     $($word => Ok($name::$variant),)+
-                    _ => Err(Invalid::new(stringify!($name), format!(
+                    _ => Err($crate::Invalid::new(stringify!($name), format!(
                         "'{s}' is not one of: {}", [$($word),+].join(", ")
                     ))),
                 }

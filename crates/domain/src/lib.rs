@@ -7,6 +7,7 @@
 pub mod contact;
 pub mod dates;
 pub mod debtor;
+pub mod dunning;
 pub mod ids;
 pub mod invoice;
 pub mod law;

@@ -1,0 +1,240 @@
+//! The planner: one debtor, one day, its invoices and their progress, the policy → the next
+//! action, or none. Pure and deterministic; the daily run stores what it returns under the
+//! action's key, in the same transaction as the outbox message (see the module docs).
+
+use jiff::civil::Date;
+use serde::Serialize;
+
+use super::policy::{Anchor, Channel, Policy, StepKind};
+use crate::dates::add_days;
+use crate::debtor::{Debtor, DigitalAffinity};
+use crate::ids::{DebtorId, InvoiceId};
+use crate::invoice::{Invoice, InvoiceStatus};
+use crate::money::Cents;
+
+/// A step done for an invoice, in the current track.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct StepDone {
+    /// The invoice.
+    pub invoice_id: InvoiceId,
+    /// Index of the step in its policy.
+    pub step: usize,
+    /// The day it was done.
+    pub on: Date,
+}
+
+/// Something that takes invoices off the track for a while.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Pause {
+    /// An invoice is disputed, until a decision or the given day.
+    Dispute {
+        /// The invoice.
+        invoice_id: InvoiceId,
+        /// Last day of the pause, if it has one.
+        until: Option<Date>,
+    },
+    /// Invoices in an arrangement that is being kept.
+    Arrangement {
+        /// The invoices it covers.
+        invoice_ids: Vec<InvoiceId>,
+    },
+    /// The debtor promised to pay by a day (including any grace): all invoices wait until then.
+    Promise {
+        /// Last day of the pause.
+        until: Date,
+    },
+    /// A credit controller put the debtor on hold.
+    Hold {
+        /// Last day of the hold, if it has one.
+        until: Option<Date>,
+    },
+    /// The debtor was referred to debt help: no collection until that is lifted.
+    DebtHelp,
+}
+
+impl Pause {
+    fn covers(&self, invoice: InvoiceId, today: Date) -> bool {
+        match self {
+            Pause::Dispute { invoice_id, until } => *invoice_id == invoice && until.is_none_or(|u| today <= u),
+            Pause::Arrangement { invoice_ids } => invoice_ids.contains(&invoice),
+            Pause::Promise { until } => today <= *until,
+            Pause::Hold { until } => until.is_none_or(|u| today <= u),
+            Pause::DebtHelp => true,
+        }
+    }
+}
+
+/// What the planner knows of one debtor.
+#[derive(Debug, Clone, Copy)]
+pub struct DebtorFile<'a> {
+    /// The debtor.
+    pub debtor: &'a Debtor,
+    /// The debtor's invoices (any status; only open ones are considered).
+    pub invoices: &'a [Invoice],
+    /// Steps done, per invoice.
+    pub done: &'a [StepDone],
+    /// Pauses in force or past.
+    pub pauses: &'a [Pause],
+}
+
+/// The next thing to do for a debtor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedAction {
+    /// The debtor.
+    pub debtor_id: DebtorId,
+    /// The policy followed.
+    pub policy: String,
+    /// Index of the step in the policy.
+    pub step: usize,
+    /// What the step does.
+    pub kind: StepKind,
+    /// The day the step fell due (today or earlier, after an outage).
+    pub due_on: Date,
+    /// Channels to try, in order; empty when none can reach the debtor (a person must act).
+    pub channels: Vec<Channel>,
+    /// Invoices at this step: one consolidated notice.
+    pub invoices: Vec<InvoiceId>,
+    /// What is still open on them.
+    pub amount: Cents,
+    /// The text, by key.
+    pub template: String,
+    /// A person approves before it goes out.
+    pub needs_approval: bool,
+    /// Collection costs are claimed.
+    pub adds_collection_costs: bool,
+    /// Statutory interest is claimed.
+    pub starts_interest: bool,
+    /// Key under which the action is stored exactly once.
+    pub key: String,
+}
+
+/// Whether an invoice is on the track today: open, money owed, and not paused.
+fn on_track(inv: &Invoice, pauses: &[Pause], today: Date) -> bool {
+    inv.status == InvoiceStatus::Open && inv.outstanding.is_positive() && !pauses.iter().any(|p| p.covers(inv.id, today))
+}
+
+/// The step an invoice should take today, with the day it fell due (see the module docs for the
+/// catch-up rule).
+fn due_step(policy: &Policy, inv: &Invoice, done: &[StepDone], overdue_total: Cents, today: Date) -> Option<(usize, Date)> {
+    let done_on = |i: usize| done.iter().find(|d| d.invoice_id == inv.id && d.step == i).map(|d| d.on);
+    let last_done = done.iter().filter(|d| d.invoice_id == inv.id).map(|d| d.step).max();
+    // The day the previous step happened or was passed over; None while it is still to happen.
+    let mut previous = Some(inv.due_date);
+    let mut chosen = None;
+    for (i, step) in policy.steps.iter().enumerate() {
+        let anchor = match (step.anchor, previous) {
+            (Anchor::DueDate, _) => inv.due_date,
+            (Anchor::PreviousStep, Some(p)) => p,
+            // Anchored on a step that has not happened yet: not due.
+            (Anchor::PreviousStep, None) => break,
+        };
+        let due = add_days(anchor, step.offset_days);
+        if let Some(on) = done_on(i) {
+            previous = Some(on);
+            continue;
+        }
+        if last_done.is_some_and(|l| i < l) {
+            // Passed over before: steps anchored on it count from its own day.
+            previous = Some(due);
+            continue;
+        }
+        if due > today {
+            break;
+        }
+        let applies = step.min_overdue <= overdue_total && (step.kind != StepKind::PreDueNudge || today <= inv.due_date);
+        if applies {
+            chosen = Some((i, due));
+            if step.kind.never_skipped() {
+                break;
+            }
+            previous = None;
+        } else {
+            previous = Some(due);
+        }
+    }
+    chosen
+}
+
+/// Channels for a step that can reach this debtor, in the step's order. A debtor who is hardly
+/// online always gets a letter (never a digital-only step); WhatsApp only with opt-in.
+pub fn reachable_channels(step_channels: &[Channel], debtor: &Debtor) -> Vec<Channel> {
+    let has_email = debtor.contacts.iter().any(|c| c.email.is_some());
+    let has_phone = debtor.contacts.iter().any(|c| c.phone.is_some());
+    let whatsapp = debtor.contacts.iter().any(|c| c.phone.is_some() && c.whatsapp_opt_in);
+    let offline = debtor.digital_affinity == DigitalAffinity::Offline;
+    let mut out: Vec<Channel> = step_channels
+        .iter()
+        .copied()
+        .filter(|c| match c {
+            Channel::Email => has_email && !offline,
+            Channel::Sms => has_phone && !offline,
+            Channel::Whatsapp => whatsapp && !offline,
+            Channel::Letter => debtor.address.is_some(),
+            Channel::Phone => has_phone,
+        })
+        .collect();
+    let is_call = step_channels == [Channel::Phone];
+    if !is_call && debtor.address.is_some() && !out.contains(&Channel::Letter) && (offline || out.is_empty()) {
+        out.push(Channel::Letter);
+    }
+    out
+}
+
+/// FNV-1a over the invoice ids: a short, stable digest for the action key.
+fn digest(ids: &[InvoiceId]) -> u64 {
+    ids.iter().flat_map(|id| id.0.to_le_bytes()).fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// The next action for a debtor on `today` under `policy`, or `None`.
+pub fn plan(file: &DebtorFile<'_>, policy: &Policy, today: Date) -> Option<PlannedAction> {
+    let mine = |id: InvoiceId| file.invoices.iter().any(|i| i.id == id);
+    if file.done.iter().any(|d| d.on == today && mine(d.invoice_id)) {
+        // At most one step per debtor per day: a second run on the same date adds nothing.
+        return None;
+    }
+    let live: Vec<&Invoice> = file.invoices.iter().filter(|i| on_track(i, file.pauses, today)).collect();
+    let overdue_total: Cents = live.iter().filter(|i| i.due_date < today).map(|i| i.outstanding).sum();
+    let candidates: Vec<(usize, Date, &Invoice)> =
+        live.iter().filter_map(|inv| due_step(policy, inv, file.done, overdue_total, today).map(|(s, d)| (s, d, *inv))).collect();
+    // The step due most recently; on a tie, the further one.
+    let &(step, due_on, _) = candidates.iter().max_by_key(|(s, d, _)| (*d, *s))?;
+    let mut invoices: Vec<InvoiceId> = candidates.iter().filter(|(s, _, _)| *s == step).map(|(_, _, i)| i.id).collect();
+    invoices.sort();
+    let amount = candidates.iter().filter(|(s, _, _)| *s == step).map(|(_, _, i)| i.outstanding).sum();
+    let s = &policy.steps[step];
+    Some(PlannedAction {
+        debtor_id: file.debtor.id,
+        policy: policy.name.clone(),
+        step,
+        kind: s.kind,
+        due_on,
+        channels: reachable_channels(&s.channels, file.debtor),
+        key: format!("d{}/{}/s{step}/{:016x}", file.debtor.id, policy.name, digest(&invoices)),
+        invoices,
+        amount,
+        template: s.template.clone(),
+        needs_approval: s.needs_approval,
+        adds_collection_costs: s.adds_collection_costs,
+        starts_interest: s.starts_interest,
+    })
+}
+
+/// What will happen, day by day, from `from` through `until`, if nothing is paid and every
+/// planned action is carried out on its day.
+pub fn preview(file: &DebtorFile<'_>, policy: &Policy, from: Date, until: Date) -> Vec<(Date, PlannedAction)> {
+    let mut done = file.done.to_vec();
+    let mut out = Vec::new();
+    let mut day = from;
+    while day <= until {
+        let f = DebtorFile { done: &done, ..*file };
+        if let Some(action) = plan(&f, policy, day) {
+            done.extend(action.invoices.iter().map(|&invoice_id| StepDone { invoice_id, step: action.step, on: day }));
+            out.push((day, action));
+        }
+        day = add_days(day, 1);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,226 @@
+use jiff::Timestamp;
+use jiff::civil::{Date, date};
+use proptest::prelude::*;
+
+use super::*;
+use crate::contact::{Address, EmailAddress, PhoneNumber};
+use crate::debtor::{ContactPerson, DebtorKind, Language, LanguageLevel, Segment};
+use crate::dunning::defaults::default_policy_for;
+use crate::ids::TenantId;
+use crate::invoice::Currency;
+
+fn debtor(kind: DebtorKind, affinity: DigitalAffinity, email: bool, address: bool) -> Debtor {
+    Debtor {
+        id: DebtorId(7),
+        tenant_id: TenantId(1),
+        external_id: None,
+        kind,
+        name: "D".into(),
+        contacts: vec![ContactPerson {
+            name: "D".into(),
+            email: email.then(|| EmailAddress::parse("d@example.com").expect("email")),
+            phone: Some(PhoneNumber::parse("0612345678").expect("phone")),
+            whatsapp_opt_in: false,
+        }],
+        address: address.then(|| Address::parse("Kerkstraat 1", "1234 AB", "Utrecht", "NL").expect("address")),
+        language: Language::Nl,
+        language_level: LanguageLevel::Standard,
+        digital_affinity: affinity,
+        segment: Segment::Standard,
+        credit_limit: None,
+        kvk_number: None,
+        vat_id: None,
+        created_at: Timestamp::UNIX_EPOCH,
+        updated_at: Timestamp::UNIX_EPOCH,
+    }
+}
+
+fn invoice(id: i64, due: Date, outstanding: i64) -> Invoice {
+    let total = Cents::from_cents_unchecked(outstanding.max(1));
+    let out = Cents::from_cents_unchecked(outstanding);
+    Invoice {
+        id: InvoiceId(id),
+        tenant_id: TenantId(1),
+        debtor_id: DebtorId(7),
+        number: format!("F{id}"),
+        external_id: None,
+        issue_date: add_days(due, -30),
+        due_date: due,
+        currency: Currency::Eur,
+        total,
+        vat: Cents::ZERO,
+        paid: total - out,
+        credited: Cents::ZERO,
+        outstanding: out,
+        status: if outstanding > 0 { InvoiceStatus::Open } else { InvoiceStatus::Paid },
+        payment_reference: None,
+        created_at: Timestamp::UNIX_EPOCH,
+        updated_at: Timestamp::UNIX_EPOCH,
+    }
+}
+
+fn consumer_policy() -> Policy {
+    default_policy_for(DebtorKind::Consumer, Segment::Standard, DigitalAffinity::Online)
+}
+
+fn file<'a>(d: &'a Debtor, invoices: &'a [Invoice], done: &'a [StepDone], pauses: &'a [Pause]) -> DebtorFile<'a> {
+    DebtorFile { debtor: d, invoices, done, pauses }
+}
+
+#[test]
+fn a_consumer_track_day_by_day() {
+    let d = debtor(DebtorKind::Consumer, DigitalAffinity::Online, true, true);
+    let inv = [invoice(1, date(2026, 3, 31), 25_000)];
+    let steps = preview(&file(&d, &inv, &[], &[]), &consumer_policy(), date(2026, 3, 1), date(2026, 6, 30));
+    let got: Vec<(Date, StepKind)> = steps.iter().map(|(day, a)| (*day, a.kind)).collect();
+    assert_eq!(
+        got,
+        [
+            (date(2026, 3, 28), StepKind::PreDueNudge),
+            (date(2026, 4, 4), StepKind::Reminder),
+            (date(2026, 4, 9), StepKind::CallTask),
+            (date(2026, 4, 14), StepKind::Reminder),
+            (date(2026, 4, 21), StepKind::FourteenDayLetter),
+            (date(2026, 5, 12), StepKind::HandOver),
+        ]
+    );
+    let letter = &steps[4].1;
+    assert!(letter.adds_collection_costs && !letter.needs_approval);
+    assert_eq!(letter.channels, [Channel::Letter, Channel::Email]);
+    assert!(steps[5].1.needs_approval);
+}
+
+#[test]
+fn a_small_debt_gets_no_call() {
+    let d = debtor(DebtorKind::Consumer, DigitalAffinity::Online, true, true);
+    let inv = [invoice(1, date(2026, 3, 31), 5_000)];
+    let steps = preview(&file(&d, &inv, &[], &[]), &consumer_policy(), date(2026, 3, 1), date(2026, 6, 30));
+    assert!(steps.iter().all(|(_, a)| a.kind != StepKind::CallTask));
+    // The second reminder counts from the day the call would have been.
+    assert_eq!(steps.iter().filter(|(_, a)| a.kind == StepKind::Reminder).nth(1).map(|(d, _)| *d), Some(date(2026, 4, 14)));
+}
+
+#[test]
+fn invoices_at_the_same_step_share_one_notice() {
+    let d = debtor(DebtorKind::Consumer, DigitalAffinity::Online, true, true);
+    let inv = [invoice(1, date(2026, 3, 31), 10_000), invoice(2, date(2026, 3, 31), 20_000), invoice(3, date(2026, 5, 31), 5_000)];
+    let a = plan(&file(&d, &inv, &[], &[]), &consumer_policy(), date(2026, 4, 4)).expect("a reminder");
+    assert_eq!((a.kind, a.invoices.clone(), a.amount.cents()), (StepKind::Reminder, vec![InvoiceId(1), InvoiceId(2)], 30_000));
+    assert_eq!(a.key, plan(&file(&d, &inv, &[], &[]), &consumer_policy(), date(2026, 4, 4)).expect("same").key, "deterministic");
+}
+
+#[test]
+fn after_an_outage_the_most_recent_step_and_never_a_legal_one_skipped() {
+    let d = debtor(DebtorKind::Consumer, DigitalAffinity::Online, true, true);
+    let inv = [invoice(1, date(2026, 1, 31), 25_000)];
+    // Nothing ran for months: the reminder is next (later steps count from it), not the hand-over.
+    let a = plan(&file(&d, &inv, &[], &[]), &consumer_policy(), date(2026, 6, 1)).expect("an action");
+    assert_eq!(a.kind, StepKind::Reminder);
+    // A tenant policy with steps on the due date: the newest due is taken, up to a legal step.
+    let mut p = consumer_policy();
+    for s in &mut p.steps[1..] {
+        s.anchor = Anchor::DueDate;
+    }
+    p.steps[2].offset_days = 9;
+    p.steps[3].offset_days = 14;
+    p.steps[4].offset_days = 21;
+    p.steps[5].offset_days = 60;
+    let a = plan(&file(&d, &inv, &[], &[]), &p, date(2026, 6, 1)).expect("an action");
+    assert_eq!(a.kind, StepKind::FourteenDayLetter, "the hand-over is due too, but the letter comes first");
+    assert_eq!(a.due_on, date(2026, 2, 21));
+}
+
+#[test]
+fn pauses_and_paid_invoices_stop_the_track() {
+    let d = debtor(DebtorKind::Consumer, DigitalAffinity::Online, true, true);
+    let inv = [invoice(1, date(2026, 3, 31), 10_000), invoice(2, date(2026, 3, 31), 0)];
+    let today = date(2026, 4, 4);
+    let p = consumer_policy();
+    assert_eq!(plan(&file(&d, &inv, &[], &[]), &p, today).map(|a| a.invoices), Some(vec![InvoiceId(1)]), "the paid one is not listed");
+    for pause in [
+        Pause::Dispute { invoice_id: InvoiceId(1), until: None },
+        Pause::Arrangement { invoice_ids: vec![InvoiceId(1)] },
+        Pause::Promise { until: today },
+        Pause::Hold { until: Some(date(2026, 4, 30)) },
+        Pause::DebtHelp,
+    ] {
+        assert_eq!(plan(&file(&d, &inv, &[], std::slice::from_ref(&pause)), &p, today), None, "{pause:?}");
+    }
+    let expired = [Pause::Dispute { invoice_id: InvoiceId(1), until: Some(date(2026, 4, 3)) }, Pause::Promise { until: date(2026, 4, 3) }];
+    assert!(plan(&file(&d, &inv, &[], &expired), &p, today).is_some(), "expired pauses no longer hold");
+}
+
+#[test]
+fn channels_fit_the_debtor() {
+    let offline = debtor(DebtorKind::Consumer, DigitalAffinity::Offline, true, true);
+    assert_eq!(reachable_channels(&[Channel::Email, Channel::Sms], &offline), [Channel::Letter], "never digital-only");
+    let no_email = debtor(DebtorKind::Consumer, DigitalAffinity::Online, false, true);
+    assert_eq!(reachable_channels(&[Channel::Email, Channel::Whatsapp, Channel::Sms], &no_email), [Channel::Sms], "WhatsApp needs opt-in");
+    let unreachable = debtor(DebtorKind::Consumer, DigitalAffinity::Online, false, false);
+    assert_eq!(reachable_channels(&[Channel::Email], &unreachable), Vec::<Channel>::new());
+    assert_eq!(reachable_channels(&[Channel::Phone], &offline), [Channel::Phone]);
+}
+
+fn arb_invoice(id: i64) -> impl Strategy<Value = Invoice> {
+    (0i32..120, prop_oneof![Just(0i64), 1i64..500_000]).prop_map(move |(day, out)| invoice(id, add_days(date(2026, 1, 1), day), out))
+}
+
+fn arb_pause() -> impl Strategy<Value = Pause> {
+    prop_oneof![
+        (1i64..5, proptest::option::of(0i32..200))
+            .prop_map(|(i, u)| Pause::Dispute { invoice_id: InvoiceId(i), until: u.map(|d| add_days(date(2026, 1, 1), d)) }),
+        (1i64..5).prop_map(|i| Pause::Arrangement { invoice_ids: vec![InvoiceId(i)] }),
+        (0i32..200).prop_map(|d| Pause::Promise { until: add_days(date(2026, 1, 1), d) }),
+        (0i32..200).prop_map(|d| Pause::Hold { until: Some(add_days(date(2026, 1, 1), d)) }),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn runs_over_time_keep_every_rule(
+        business in any::<bool>(),
+        offline in any::<bool>(),
+        segment in 0usize..3,
+        invoices in (1usize..5).prop_flat_map(|n| (1..=n as i64).map(arb_invoice).collect::<Vec<_>>()),
+        pauses in proptest::collection::vec(arb_pause(), 0..3),
+        gaps in proptest::collection::vec(1i32..40, 1..40),
+    ) {
+        let kind = if business { DebtorKind::Business } else { DebtorKind::Consumer };
+        let affinity = if offline { DigitalAffinity::Offline } else { DigitalAffinity::Online };
+        let d = debtor(kind, affinity, true, true);
+        let policy = default_policy_for(kind, Segment::ALL[segment], affinity);
+        let mut done: Vec<StepDone> = Vec::new();
+        let mut keys = std::collections::HashSet::new();
+        let mut today = date(2025, 12, 1);
+        for gap in gaps {
+            today = add_days(today, gap);
+            let f = file(&d, &invoices, &done, &pauses);
+            let Some(a) = plan(&f, &policy, today) else { continue };
+            // Deterministic, and never for a paid, disputed or paused invoice.
+            let again = plan(&f, &policy, today);
+            prop_assert_eq!(Some(&a), again.as_ref());
+            for id in &a.invoices {
+                let inv = invoices.iter().find(|i| i.id == *id).expect("listed invoices are the debtor's");
+                prop_assert!(inv.status == InvoiceStatus::Open && inv.outstanding.is_positive());
+                prop_assert!(!pauses.iter().any(|p| p.covers(*id, today)), "paused invoice {} listed", id);
+                // Steps in order: past every step done before.
+                let last = done.iter().filter(|s| s.invoice_id == *id).map(|s| s.step).max();
+                prop_assert!(last.is_none_or(|l| a.step > l));
+                // Never past a step with legal weight that was not done.
+                for (k, s) in policy.steps.iter().enumerate().take(a.step) {
+                    if s.kind.never_skipped() {
+                        prop_assert!(done.iter().any(|x| x.invoice_id == *id && x.step == k), "skipped {:?}", s.kind);
+                    }
+                }
+            }
+            prop_assert!(a.due_on <= today);
+            prop_assert!(keys.insert(a.key.clone()), "one action per step per cycle: key {} twice", a.key);
+            if offline && a.kind != StepKind::CallTask {
+                prop_assert!(a.channels.contains(&Channel::Letter));
+            }
+            done.extend(a.invoices.iter().map(|&invoice_id| StepDone { invoice_id, step: a.step, on: today }));
+            // Replay: planning again on the same day adds nothing.
+            prop_assert_eq!(plan(&file(&d, &invoices, &done, &pauses), &policy, today), None);
+        }
+    }
+}
