@@ -29,6 +29,9 @@ struct DebtorRow {
     vat_id: Option<String>,
     created_at: Stamp,
     updated_at: Stamp,
+    /// Selected only where the dunning run needs it.
+    #[sqlx(default)]
+    policy_name: Option<String>,
 }
 
 const DEBTOR_COLUMNS: &str = "id, tenant_id, external_id, kind, name, contacts, address, language, language_level, \
@@ -129,6 +132,21 @@ impl Tx {
         let row: Option<DebtorRow> =
             dispatch!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(id.0).fetch_optional(c).await?);
         row.map(Debtor::try_from).transpose()
+    }
+
+    /// The tenant's debtors with ids from `first` to `last`, with the policy chosen for each, if any.
+    /// (Filtering to debtors with open invoices in SQL made SQLite pick a plan 1,000 times slower
+    /// on a million invoices; the caller skips those without.)
+    pub async fn debtors_between(&mut self, tenant: TenantId, first: DebtorId, last: DebtorId) -> Result<Vec<(Debtor, Option<String>)>> {
+        let sql = format!("SELECT {DEBTOR_COLUMNS}, policy_name FROM debtors WHERE tenant_id = $1 AND id BETWEEN $2 AND $3 ORDER BY id");
+        let rows: Vec<DebtorRow> =
+            dispatch!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(first.0).bind(last.0).fetch_all(c).await?);
+        rows.into_iter()
+            .map(|mut r| {
+                let policy = r.policy_name.take();
+                Debtor::try_from(r).map(|d| (d, policy))
+            })
+            .collect()
     }
 
     /// The tenant's debtor with this customer number.

@@ -12,7 +12,7 @@ use crate::time::Stamp;
 use crate::{Page, Result, StoreError, corrupt};
 
 #[derive(sqlx::FromRow)]
-struct InvoiceRow {
+pub(crate) struct InvoiceRow {
     id: i64,
     tenant_id: i64,
     debtor_id: i64,
@@ -29,6 +29,9 @@ struct InvoiceRow {
     payment_reference: Option<String>,
     created_at: Stamp,
     updated_at: Stamp,
+    /// Selected only where the dunning run needs it.
+    #[sqlx(default)]
+    pub(crate) policy_name: Option<String>,
 }
 
 const INVOICE_COLUMNS: &str = "id, tenant_id, debtor_id, number, external_id, issue_date, due_date, currency, total, vat, \

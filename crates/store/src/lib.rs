@@ -11,6 +11,7 @@
 
 mod conn;
 mod debtors;
+mod dunning;
 mod filter;
 mod idempotency;
 mod invoices;
@@ -22,6 +23,7 @@ mod time;
 
 pub use conn::{Backend, Db, Tx};
 pub use debtors::DebtorFilter;
+pub use dunning::{ActionStatus, OpenBatch, TenantPolicies};
 pub use idempotency::IdempotencyClaim;
 pub use invoices::{InvoiceFilter, InvoiceRecord};
 pub use tenants::ApiKeyRecord;

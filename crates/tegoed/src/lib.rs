@@ -1,6 +1,7 @@
-//! The Tegoed binary's parts that tests call directly: configuration, invoice import, and
-//! the demo and synthetic data generators.
+//! The Tegoed binary's parts that tests call directly: configuration, the daily dunning run,
+//! invoice import, and the demo and synthetic data generators.
 
 pub mod config;
+pub mod dunning_run;
 pub mod import;
 pub mod synth;

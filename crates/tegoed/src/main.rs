@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use domain::contact::{Iban, KvkNumber, VatId};
-use domain::ids::TenantId;
+use domain::ids::{DebtorId, TenantId};
 use domain::law::nl::interest::{Claim, Convention, DayCount, PartPayment, statutory_interest};
 use domain::law::nl::rates::InterestKind;
 use domain::money::Cents;
@@ -17,6 +17,7 @@ use formats::invoice_csv::ColumnMapping;
 use jiff::civil::Date;
 use store::Db;
 use tegoed::config::{self, Config, Overrides};
+use tegoed::dunning_run;
 use tegoed::import::{ImportError, import_invoice_csv};
 use tegoed::synth;
 use web::api::calc::{self, CostsQuestion};
@@ -59,6 +60,36 @@ enum Command {
         #[arg(long)]
         no_serve: bool,
     },
+    /// Run dunning for a tenant on a day: plan every debtor's next step and store it exactly once.
+    Run {
+        /// Tenant id.
+        #[arg(long)]
+        tenant: i64,
+        /// The day to run for (default today in Europe/Amsterdam).
+        #[arg(long)]
+        date: Option<Date>,
+        /// Plan and print, store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Open invoices per unit of work.
+        #[arg(long, default_value_t = dunning_run::BATCH_INVOICES)]
+        batch_invoices: u32,
+    },
+    /// Print what will happen to a debtor, day by day, if nothing is paid.
+    Preview {
+        /// Tenant id.
+        #[arg(long)]
+        tenant: i64,
+        /// Debtor id.
+        #[arg(long)]
+        debtor: i64,
+        /// Last day to show.
+        #[arg(long)]
+        until: Date,
+        /// First day to show (default today).
+        #[arg(long)]
+        from: Option<Date>,
+    },
     /// Dutch collection law as a calculator; prints JSON with amounts as strings.
     #[command(subcommand)]
     Calc(CalcCommand),
@@ -84,6 +115,16 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// A full dunning run of a tenant (data from `tegoed gen`), timed, next to a bare read of
+    /// the same open invoices.
+    Dunning {
+        /// Tenant id.
+        #[arg(long)]
+        tenant: i64,
+        /// The day to run for.
+        #[arg(long)]
+        date: Date,
+    },
     /// Statutory commercial interest over 20 years with a part-payment every month (240
     /// payments, ~280 periods), computed again and again.
     Interest {
@@ -385,6 +426,68 @@ async fn run(command: Command, config: Config) -> Result<()> {
                 }
             };
             println!("{json}");
+            Ok(())
+        }
+        Command::Run { tenant, date, dry_run, batch_invoices } => {
+            let db = open(&config).await?;
+            let day = date.unwrap_or_else(web::today);
+            let report = dunning_run::run(&db, TenantId(tenant), day, dry_run, batch_invoices).await?;
+            db.close().await;
+            if dry_run {
+                for a in &report.planned {
+                    println!("{}", serde_json::to_string(a)?);
+                }
+            }
+            println!(
+                "dunning run {day} for tenant {tenant}: {} debtors with {} open invoices, {} actions stored, {} stored before{}",
+                report.debtors,
+                report.invoices,
+                report.stored,
+                report.already_stored,
+                if dry_run { format!(", {} planned (dry run: nothing stored)", report.planned.len()) } else { String::new() }
+            );
+            Ok(())
+        }
+        Command::Preview { tenant, debtor, until, from } => {
+            let db = open(&config).await?;
+            let lines =
+                dunning_run::preview_debtor(&db, TenantId(tenant), DebtorId(debtor), from.unwrap_or_else(web::today), until).await?;
+            db.close().await;
+            if lines.is_empty() {
+                println!("nothing planned for debtor {debtor} until {until}");
+            }
+            for (day, a) in lines {
+                println!(
+                    "{day}  {:<20} {:<28} {} invoice(s), {}{}",
+                    a.kind.as_str(),
+                    a.channels.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(" > "),
+                    a.invoices.len(),
+                    a.amount.to_dutch(),
+                    if a.needs_approval { "  (needs approval)" } else { "" }
+                );
+            }
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Dunning { tenant, date }) => {
+            let db = open(&config).await?;
+            let started = std::time::Instant::now();
+            let rows = dunning_run::read_open_invoices(&db, TenantId(tenant)).await?;
+            let read = started.elapsed().as_secs_f64();
+            let started = std::time::Instant::now();
+            let report = dunning_run::run(&db, TenantId(tenant), date, false, dunning_run::BATCH_INVOICES).await?;
+            let secs = started.elapsed().as_secs_f64();
+            db.close().await;
+            println!("bare read of {rows} open invoices: {read:.2} s");
+            println!(
+                "dunning run: {} debtors, {} open invoices, {} actions stored ({} before) in {secs:.2} s: {:.0} actions/s, {:.1}x the bare read",
+                report.debtors,
+                report.invoices,
+                report.stored,
+                report.already_stored,
+                report.stored as f64 / secs.max(1e-9),
+                secs / read.max(1e-9)
+            );
+            println!("peak memory {}", peak_rss().unwrap_or_else(|| "unknown".into()));
             Ok(())
         }
         Command::Bench(BenchCommand::Interest { iterations }) => {

@@ -1,0 +1,275 @@
+//! What the daily dunning run reads and writes: open invoices by debtor in batches, progress,
+//! pauses, policies, and actions stored exactly once with their progress and outbox message.
+
+use std::collections::HashMap;
+
+use jiff::civil::Date;
+
+use domain::debtor::{DebtorKind, Segment};
+use domain::dunning::planner::{Pause, PlannedAction, StepDone};
+use domain::dunning::policy::{Policy, Step};
+use domain::ids::{DebtorId, InvoiceId, TenantId};
+use domain::invoice::Invoice;
+
+use crate::conn::{Tx, dispatch, values_list};
+use crate::time::Stamp;
+use crate::{Result, StoreError, corrupt};
+
+/// Open invoices of a range of debtors, with the policy chosen for each invoice, if any.
+pub struct OpenBatch {
+    /// Invoices, by debtor id then id.
+    pub invoices: Vec<(Invoice, Option<String>)>,
+    /// The last debtor in the batch; the next batch starts after it.
+    pub last_debtor: Option<DebtorId>,
+}
+
+/// How an action was stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionStatus {
+    /// A message waits in the outbox.
+    Queued,
+    /// A person must approve it first.
+    AwaitingApproval,
+    /// A call task on the worklist.
+    TaskOpen,
+    /// No channel reaches the debtor: a person must act.
+    Unreachable,
+}
+
+impl ActionStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            ActionStatus::Queued => "queued",
+            ActionStatus::AwaitingApproval => "awaiting_approval",
+            ActionStatus::TaskOpen => "task_open",
+            ActionStatus::Unreachable => "unreachable",
+        }
+    }
+}
+
+/// The policies of a tenant and which kind and segment follow which.
+#[derive(Debug, Clone, Default)]
+pub struct TenantPolicies {
+    /// Policies by name.
+    pub policies: HashMap<String, Policy>,
+    /// (kind, segment) → policy name.
+    pub assignments: HashMap<(DebtorKind, Segment), String>,
+}
+
+impl Tx {
+    /// Open invoices (money owed) of the debtors after `after`, at most about `limit` invoices and
+    /// never part of a debtor's.
+    pub async fn open_invoices_batch(&mut self, tenant: TenantId, after: Option<DebtorId>, limit: u32) -> Result<OpenBatch> {
+        let sql = "SELECT id, tenant_id, debtor_id, number, external_id, issue_date, due_date, currency, total, vat, paid, credited, \
+                   status, payment_reference, created_at, updated_at, policy_name FROM invoices \
+                   WHERE tenant_id = $1 AND debtor_id > $2 AND status = 'open' AND total - paid - credited > 0 \
+                   ORDER BY debtor_id, id LIMIT $3";
+        let rows: Vec<crate::invoices::InvoiceRow> = dispatch!(self, c => sqlx::query_as(sql)
+            .bind(tenant.0).bind(after.map_or(0, |d| d.0)).bind(i64::from(limit) + 1).fetch_all(c).await?);
+        let full = rows.len() > limit as usize;
+        let mut invoices = Vec::with_capacity(rows.len());
+        for r in rows {
+            let policy = r.policy_name.clone();
+            invoices.push((Invoice::try_from(r)?, policy));
+        }
+        if full {
+            // The last debtor may continue beyond the limit: leave it whole to the next batch,
+            // unless it is the only one (then take all of its invoices).
+            let last = invoices.last().map(|(i, _)| i.debtor_id);
+            invoices.retain(|(i, _)| Some(i.debtor_id) != last);
+            if invoices.is_empty() {
+                let d = last.ok_or_else(|| corrupt("batch", "empty"))?;
+                invoices = self.open_invoices_of(tenant, d).await?;
+            }
+        }
+        let last_debtor = invoices.last().map(|(i, _)| i.debtor_id);
+        Ok(OpenBatch { invoices, last_debtor })
+    }
+
+    /// One debtor's open invoices, with the policy chosen for each, if any.
+    pub async fn open_invoices_of(&mut self, tenant: TenantId, debtor: DebtorId) -> Result<Vec<(Invoice, Option<String>)>> {
+        let sql = "SELECT id, tenant_id, debtor_id, number, external_id, issue_date, due_date, currency, total, vat, paid, \
+                   credited, status, payment_reference, created_at, updated_at, policy_name FROM invoices \
+                   WHERE tenant_id = $1 AND debtor_id = $2 AND status = 'open' AND total - paid - credited > 0 ORDER BY id";
+        let rows: Vec<crate::invoices::InvoiceRow> =
+            dispatch!(self, c => sqlx::query_as(sql).bind(tenant.0).bind(debtor.0).fetch_all(c).await?);
+        rows.into_iter()
+            .map(|mut r| {
+                let policy = r.policy_name.take();
+                Invoice::try_from(r).map(|i| (i, policy))
+            })
+            .collect()
+    }
+
+    /// Steps done for the invoices of debtors from `first` to `last`.
+    pub async fn progress_between(&mut self, tenant: TenantId, first: DebtorId, last: DebtorId) -> Result<Vec<StepDone>> {
+        let rows: Vec<(i64, i64, jiff_sqlx::Date)> = dispatch!(self, c => sqlx::query_as(
+            "SELECT p.invoice_id, p.step, p.done_on FROM dunning_progress p \
+             JOIN invoices i ON i.tenant_id = p.tenant_id AND i.id = p.invoice_id \
+             WHERE p.tenant_id = $1 AND i.debtor_id BETWEEN $2 AND $3")
+            .bind(tenant.0).bind(first.0).bind(last.0).fetch_all(c).await?);
+        rows.into_iter()
+            .map(|(i, s, d)| {
+                let step = usize::try_from(s).map_err(|e| corrupt("progress step", e))?;
+                Ok(StepDone { invoice_id: InvoiceId(i), step, on: d.to_jiff() })
+            })
+            .collect()
+    }
+
+    /// Pauses in force for debtors from `first` to `last`, by debtor.
+    pub async fn pauses_between(&mut self, tenant: TenantId, first: DebtorId, last: DebtorId) -> Result<HashMap<DebtorId, Vec<Pause>>> {
+        let rows: Vec<(i64, Option<i64>, String, Option<jiff_sqlx::Date>)> = dispatch!(self, c => sqlx::query_as(
+            "SELECT debtor_id, invoice_id, kind, until FROM pauses \
+             WHERE tenant_id = $1 AND debtor_id BETWEEN $2 AND $3 AND ended_at IS NULL")
+            .bind(tenant.0).bind(first.0).bind(last.0).fetch_all(c).await?);
+        let mut out: HashMap<DebtorId, Vec<Pause>> = HashMap::new();
+        for (d, invoice, kind, until) in rows {
+            let until = until.map(|u| u.to_jiff());
+            let pause = match (kind.as_str(), invoice) {
+                ("dispute", Some(i)) => Pause::Dispute { invoice_id: InvoiceId(i), until },
+                ("arrangement", Some(i)) => Pause::Arrangement { invoice_ids: vec![InvoiceId(i)] },
+                ("promise", _) => Pause::Promise { until: until.ok_or_else(|| corrupt("promise", "without a date"))? },
+                ("hold", _) => Pause::Hold { until },
+                ("debt_help", _) => Pause::DebtHelp,
+                (k, _) => return Err(corrupt("pause", format!("kind {k} without an invoice"))),
+            };
+            out.entry(DebtorId(d)).or_default().push(pause);
+        }
+        Ok(out)
+    }
+
+    /// Starts a pause (a dispute or arrangement names an invoice; the others the whole debtor).
+    pub async fn add_pause(
+        &mut self,
+        tenant: TenantId,
+        debtor: DebtorId,
+        invoice: Option<InvoiceId>,
+        kind: &str,
+        until: Option<Date>,
+        reason: &str,
+    ) -> Result<()> {
+        dispatch!(self, c => sqlx::query(
+            "INSERT INTO pauses (tenant_id, debtor_id, invoice_id, kind, until, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(tenant.0).bind(debtor.0).bind(invoice.map(|i| i.0)).bind(kind.to_string())
+            .bind(until.map(jiff_sqlx::Date::from)).bind(reason.to_string()).bind(Stamp::now())
+            .execute(c).await?.rows_affected());
+        Ok(())
+    }
+
+    /// The tenant's own policies and assignments.
+    pub async fn tenant_policies(&mut self, tenant: TenantId) -> Result<TenantPolicies> {
+        let rows: Vec<(String, String)> = dispatch!(self, c => sqlx::query_as("SELECT name, steps FROM dunning_policies WHERE tenant_id = $1").bind(tenant.0).fetch_all(c).await?);
+        let mut out = TenantPolicies::default();
+        for (name, steps) in rows {
+            let steps: Vec<Step> = serde_json::from_str(&steps).map_err(|e| corrupt(&format!("policy {name}"), e))?;
+            out.policies.insert(name.clone(), Policy { name, steps });
+        }
+        let rows: Vec<(String, String, String)> = dispatch!(self, c => sqlx::query_as(
+            "SELECT kind, segment, policy_name FROM dunning_assignments WHERE tenant_id = $1").bind(tenant.0).fetch_all(c).await?);
+        for (kind, segment, name) in rows {
+            let k = DebtorKind::parse(&kind).map_err(|e| corrupt("assignment", e))?;
+            let s = Segment::parse(&segment).map_err(|e| corrupt("assignment", e))?;
+            out.assignments.insert((k, s), name);
+        }
+        Ok(out)
+    }
+
+    /// Stores a tenant policy (replacing one of the same name).
+    pub async fn save_policy(&mut self, tenant: TenantId, policy: &Policy) -> Result<()> {
+        let steps = serde_json::to_string(&policy.steps).map_err(|e| corrupt("policy", e))?;
+        let now = Stamp::now();
+        dispatch!(self, c => sqlx::query(
+            "INSERT INTO dunning_policies (tenant_id, name, steps, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) \
+             ON CONFLICT (tenant_id, name) DO UPDATE SET steps = excluded.steps, updated_at = excluded.updated_at")
+            .bind(tenant.0).bind(policy.name.clone()).bind(steps).bind(now).execute(c).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Stores planned actions with their progress and, when they go out by themselves, their
+    /// outbox messages — skipping each action stored already (the same key, or another step for
+    /// the debtor on this run date). Multi-row statements, 500 actions at a time. Returns how
+    /// many were stored now.
+    pub async fn record_actions(&mut self, tenant: TenantId, run_date: Date, actions: &[(PlannedAction, ActionStatus)]) -> Result<u64> {
+        const COLUMNS: usize = 17;
+        let now = Stamp::now();
+        let day = jiff_sqlx::Date::from(run_date);
+        let mut stored = 0;
+        for chunk in actions.chunks(500) {
+            let sql = format!(
+                "INSERT INTO dunning_actions (tenant_id, debtor_id, key, run_date, policy, step, kind, due_on, channels, invoices, amount, \
+                 template, needs_approval, adds_collection_costs, starts_interest, status, created_at) VALUES {} \
+                 ON CONFLICT DO NOTHING RETURNING id, key",
+                values_list(self.backend(), chunk.len(), COLUMNS)
+            );
+            let mut encoded = Vec::with_capacity(chunk.len());
+            for (a, status) in chunk {
+                let channels = serde_json::to_string(&a.channels).map_err(|e| corrupt("channels", e))?;
+                let invoices =
+                    serde_json::to_string(&a.invoices.iter().map(|i| i.0).collect::<Vec<_>>()).map_err(|e| corrupt("invoices", e))?;
+                let step = i64::try_from(a.step).map_err(|e| corrupt("step", e))?;
+                encoded.push((a, *status, channels, invoices, step));
+            }
+            let rows: Vec<(i64, String)> = dispatch!(self, c => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+                for (a, status, channels, invoices, step) in &encoded {
+                    q = q.bind(tenant.0).bind(a.debtor_id.0).bind(a.key.as_str()).bind(day).bind(a.policy.as_str()).bind(*step)
+                        .bind(a.kind.as_str()).bind(jiff_sqlx::Date::from(a.due_on)).bind(channels.as_str()).bind(invoices.as_str())
+                        .bind(a.amount.cents()).bind(a.template.as_str()).bind(a.needs_approval).bind(a.adds_collection_costs)
+                        .bind(a.starts_interest).bind(status.as_str()).bind(now);
+                }
+                q.fetch_all(c).await?
+            });
+            let ids: HashMap<String, i64> = rows.into_iter().map(|(id, key)| (key, id)).collect();
+            stored += ids.len() as u64;
+            let mut progress: Vec<(i64, i64, i64)> = Vec::new();
+            let mut outbox: Vec<(i64, &'static str)> = Vec::new();
+            for (a, status, _, _, step) in &encoded {
+                let Some(&id) = ids.get(&a.key) else { continue };
+                progress.extend(a.invoices.iter().map(|inv| (inv.0, *step, id)));
+                if *status == ActionStatus::Queued {
+                    let channel = a.channels.first().ok_or_else(|| StoreError::Corrupt("a queued action needs a channel".into()))?;
+                    outbox.push((id, channel.as_str()));
+                }
+            }
+            for rows in progress.chunks(1_000) {
+                let sql = format!(
+                    "INSERT INTO dunning_progress (tenant_id, invoice_id, step, done_on, action_id) VALUES {}",
+                    values_list(self.backend(), rows.len(), 5)
+                );
+                dispatch!(self, c => {
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for (invoice, step, action) in rows {
+                        q = q.bind(tenant.0).bind(*invoice).bind(*step).bind(day).bind(*action);
+                    }
+                    q.execute(c).await?.rows_affected()
+                });
+            }
+            for rows in outbox.chunks(1_000) {
+                let sql = format!(
+                    "INSERT INTO outbox (tenant_id, action_id, channel, status, created_at) VALUES {}",
+                    values_list(self.backend(), rows.len(), 5)
+                );
+                dispatch!(self, c => {
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for (action, channel) in rows {
+                        q = q.bind(tenant.0).bind(*action).bind(*channel).bind("pending").bind(now);
+                    }
+                    q.execute(c).await?.rows_affected()
+                });
+            }
+        }
+        Ok(stored)
+    }
+
+    /// Counts of stored actions per debtor and run date that appear more than once (none, if
+    /// the exactly-once guarantee holds), and the number of actions and outbox messages.
+    pub async fn action_counts(&mut self, tenant: TenantId) -> Result<(i64, i64, i64)> {
+        let doubled: i64 = dispatch!(self, c => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT invoice_id, step FROM dunning_progress WHERE tenant_id = $1 GROUP BY invoice_id, step HAVING COUNT(*) > 1) x")
+            .bind(tenant.0).fetch_one(c).await?);
+        let actions: i64 = dispatch!(self, c => sqlx::query_scalar("SELECT COUNT(*) FROM dunning_actions WHERE tenant_id = $1").bind(tenant.0).fetch_one(c).await?);
+        let outbox: i64 =
+            dispatch!(self, c => sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE tenant_id = $1").bind(tenant.0).fetch_one(c).await?);
+        Ok((doubled, actions, outbox))
+    }
+}

@@ -1,0 +1,223 @@
+//! The daily dunning run of one tenant: load debtors with open invoices in batches, plan each
+//! with `domain::dunning::planner`, and store every action exactly once with its progress and
+//! outbox message, a batch per unit of work. Killed at any point and run again, it finishes
+//! the work without doubles: what committed is recognised by the action's key and by the one
+//! step per debtor per run date the database allows; what did not commit is planned again.
+
+use std::collections::HashMap;
+
+use domain::debtor::Debtor;
+use domain::dunning::defaults::default_policy_for;
+use domain::dunning::planner::{DebtorFile, PlannedAction, StepDone, plan};
+use domain::dunning::policy::{Policy, StepKind};
+use domain::ids::{DebtorId, TenantId};
+use domain::invoice::Invoice;
+use jiff::civil::Date;
+use store::{ActionStatus, Db, StoreError, TenantPolicies};
+
+/// Invoices per unit of work by default: large enough to amortise commits, small enough that a
+/// crash loses little and memory stays flat.
+pub const BATCH_INVOICES: u32 = 20_000;
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunReport {
+    /// Debtors with open invoices looked at.
+    pub debtors: u64,
+    /// Open invoices looked at.
+    pub invoices: u64,
+    /// Actions stored now.
+    pub stored: u64,
+    /// Actions planned that were stored by an earlier or a concurrent run.
+    pub already_stored: u64,
+    /// Every action planned, in a dry run (empty otherwise).
+    pub planned: Vec<PlannedAction>,
+}
+
+/// The policies a tenant's debtors follow: the tenant's own, and Tegoed's defaults as needed.
+pub struct PolicyBook {
+    tenant: TenantPolicies,
+    defaults: HashMap<String, Policy>,
+}
+
+impl PolicyBook {
+    /// The book of a tenant's policies.
+    pub fn new(tenant: TenantPolicies) -> Self {
+        PolicyBook { tenant, defaults: HashMap::new() }
+    }
+
+    /// The name of the policy for an invoice: its own, else its debtor's, else the tenant's for
+    /// the debtor's kind and segment, else Tegoed's default (made ready to [`PolicyBook::get`]).
+    pub fn resolve(&mut self, debtor: &Debtor, debtor_policy: Option<&str>, invoice_policy: Option<&str>) -> String {
+        let named = invoice_policy
+            .or(debtor_policy)
+            .or_else(|| self.tenant.assignments.get(&(debtor.kind, debtor.segment)).map(String::as_str))
+            .filter(|n| self.tenant.policies.contains_key(*n));
+        match named {
+            Some(n) => n.to_string(),
+            None => {
+                let d = default_policy_for(debtor.kind, debtor.segment, debtor.digital_affinity);
+                let name = d.name.clone();
+                self.defaults.entry(name.clone()).or_insert(d);
+                name
+            }
+        }
+    }
+
+    /// A policy resolved before.
+    pub fn get(&self, name: &str) -> Option<&Policy> {
+        self.tenant.policies.get(name).or_else(|| self.defaults.get(name))
+    }
+}
+
+fn status_of(a: &PlannedAction) -> ActionStatus {
+    if a.kind == StepKind::CallTask {
+        ActionStatus::TaskOpen
+    } else if a.channels.is_empty() {
+        ActionStatus::Unreachable
+    } else if a.needs_approval {
+        ActionStatus::AwaitingApproval
+    } else {
+        ActionStatus::Queued
+    }
+}
+
+/// The action for one debtor: each group of invoices that follows the same policy is planned,
+/// and the step due most recently wins (one step per debtor per day).
+/// A debtor's open invoices with the policy chosen for each, if any.
+#[derive(Default)]
+struct OpenInvoices {
+    invoices: Vec<Invoice>,
+    policies: Vec<Option<String>>,
+}
+
+fn plan_debtor(
+    debtor: &Debtor,
+    open: &OpenInvoices,
+    debtor_policy: Option<&str>,
+    done: &[StepDone],
+    pauses: &[domain::dunning::planner::Pause],
+    book: &mut PolicyBook,
+    day: Date,
+) -> Option<PlannedAction> {
+    let (invoices, names): (&[Invoice], Vec<String>) =
+        (&open.invoices, open.policies.iter().map(|own| book.resolve(debtor, debtor_policy, own.as_deref())).collect());
+    let mut groups: Vec<&str> = names.iter().map(String::as_str).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    if let [only] = groups[..] {
+        // The common case: one policy for all of the debtor's invoices, no copies.
+        return plan(&DebtorFile { debtor, invoices, done, pauses }, book.get(only)?, day);
+    }
+    groups
+        .into_iter()
+        .filter_map(|name| {
+            let list: Vec<Invoice> = invoices.iter().zip(&names).filter(|(_, n)| n.as_str() == name).map(|(i, _)| i.clone()).collect();
+            plan(&DebtorFile { debtor, invoices: &list, done, pauses }, book.get(name)?, day)
+        })
+        .max_by_key(|a| (a.due_on, a.step))
+}
+
+/// Runs dunning for a tenant on a day, `batch` open invoices per unit of work. With `dry_run`,
+/// plans and reports without storing.
+pub async fn run(db: &Db, tenant: TenantId, day: Date, dry_run: bool, batch: u32) -> Result<RunReport, StoreError> {
+    let mut report = RunReport::default();
+    let mut book = {
+        let mut tx = db.read().await?;
+        let p = tx.tenant_policies(tenant).await?;
+        tx.commit().await?;
+        PolicyBook::new(p)
+    };
+    let mut after: Option<DebtorId> = None;
+    loop {
+        let mut tx = if dry_run { db.read().await? } else { db.write().await? };
+        let batch = tx.open_invoices_batch(tenant, after, batch.max(1)).await?;
+        let (Some(first), Some(last)) = (batch.invoices.first().map(|(i, _)| i.debtor_id), batch.last_debtor) else {
+            break;
+        };
+        let debtors = tx.debtors_between(tenant, first, last).await?;
+        let done = tx.progress_between(tenant, first, last).await?;
+        let pauses = tx.pauses_between(tenant, first, last).await?;
+        let mut by_debtor: HashMap<DebtorId, OpenInvoices> = HashMap::new();
+        for (inv, p) in batch.invoices {
+            report.invoices += 1;
+            let entry = by_debtor.entry(inv.debtor_id).or_default();
+            entry.invoices.push(inv);
+            entry.policies.push(p);
+        }
+        let mut planned = Vec::new();
+        for (debtor, own_policy) in &debtors {
+            let Some(open) = by_debtor.get(&debtor.id) else { continue };
+            report.debtors += 1;
+            let no_pauses = Vec::new();
+            let pauses = pauses.get(&debtor.id).unwrap_or(&no_pauses);
+            let Some(action) = plan_debtor(debtor, open, own_policy.as_deref(), &done, pauses, &mut book, day) else {
+                continue;
+            };
+            planned.push(action);
+        }
+        if dry_run {
+            report.planned.extend(planned);
+        } else {
+            let with_status: Vec<_> = planned
+                .into_iter()
+                .map(|a| {
+                    let s = status_of(&a);
+                    (a, s)
+                })
+                .collect();
+            let stored = tx.record_actions(tenant, day, &with_status).await?;
+            report.stored += stored;
+            report.already_stored += with_status.len() as u64 - stored;
+        }
+        tx.commit().await?;
+        after = Some(last);
+    }
+    Ok(report)
+}
+
+/// What will happen to one debtor from `from` through `until` if nothing is paid.
+pub async fn preview_debtor(
+    db: &Db,
+    tenant: TenantId,
+    debtor: DebtorId,
+    from: Date,
+    until: Date,
+) -> Result<Vec<(Date, PlannedAction)>, StoreError> {
+    let mut tx = db.read().await?;
+    let mut book = PolicyBook::new(tx.tenant_policies(tenant).await?);
+    let Some((d, own)) = tx.debtors_between(tenant, debtor, debtor).await?.into_iter().next() else {
+        return Ok(Vec::new());
+    };
+    let (invoices, policies) = tx.open_invoices_of(tenant, debtor).await?.into_iter().unzip();
+    let open = OpenInvoices { invoices, policies };
+    let mut done = tx.progress_between(tenant, debtor, debtor).await?;
+    let pauses = tx.pauses_between(tenant, debtor, debtor).await?.remove(&debtor).unwrap_or_default();
+    tx.commit().await?;
+    let mut out = Vec::new();
+    let mut day = from;
+    while day <= until {
+        if let Some(a) = plan_debtor(&d, &open, own.as_deref(), &done, &pauses, &mut book, day) {
+            done.extend(a.invoices.iter().map(|&invoice_id| StepDone { invoice_id, step: a.step, on: day }));
+            out.push((day, a));
+        }
+        day = domain::dates::add_days(day, 1);
+    }
+    Ok(out)
+}
+
+/// Reads every open invoice of a tenant the way the run does, and nothing else: the floor a run
+/// can be compared with.
+pub async fn read_open_invoices(db: &Db, tenant: TenantId) -> Result<u64, StoreError> {
+    let mut n = 0;
+    let mut after = None;
+    loop {
+        let mut tx = db.read().await?;
+        let batch = tx.open_invoices_batch(tenant, after, BATCH_INVOICES).await?;
+        tx.commit().await?;
+        let Some(last) = batch.last_debtor else { break };
+        n += batch.invoices.len() as u64;
+        after = Some(last);
+    }
+    Ok(n)
+}

@@ -1,0 +1,189 @@
+//! The daily dunning run on SQLite and PostgreSQL: a double run, a run killed with SIGKILL and
+//! repeated, two runners at once, and catching up after an outage.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use domain::dunning::policy::StepKind;
+use domain::ids::{DebtorId, TenantId};
+use jiff::civil::{Date, date};
+use store::{Db, on_both_backends};
+use tegoed::dunning_run::{BATCH_INVOICES, run};
+use tegoed::synth;
+
+const AS_OF: Date = date(2026, 11, 23);
+
+async fn url_of(db: &Db) -> String {
+    match db {
+        Db::Sqlite(_) => {
+            let path =
+                std::env::temp_dir().join(format!("tegoed-dun-{}-{}.db", std::process::id(), jiff::Timestamp::now().as_microsecond()));
+            format!("sqlite:{}", path.display())
+        }
+        Db::Postgres(_) => store::testing::postgres_url().await,
+    }
+}
+
+/// Every step done of a tenant as comparable text (invoice number, step, day), and the number of
+/// actions: two tenants with the same generated data compare equal whatever their ids.
+async fn ledger_of_actions(db: &Db, tenant: TenantId) -> (BTreeSet<String>, usize) {
+    let mut tx = db.read().await.expect("tx");
+    let (doubled, actions, _) = tx.action_counts(tenant).await.expect("counts");
+    assert_eq!(doubled, 0, "a step done twice for an invoice");
+    let mut numbers = BTreeMap::new();
+    let mut page = store::Page::first(500);
+    loop {
+        let batch = tx.invoices(tenant, &Default::default(), page).await.expect("invoices");
+        page.after = batch.last().map(|i| i.id.0);
+        let done = batch.len() < 500;
+        numbers.extend(batch.into_iter().map(|i| (i.id, i.number)));
+        if done {
+            break;
+        }
+    }
+    let steps = tx.progress_between(tenant, DebtorId(0), DebtorId(i64::MAX)).await.expect("progress");
+    let text = steps.iter().map(|s| format!("{} {} {}", numbers[&s.invoice_id], s.step, s.on)).collect();
+    (text, usize::try_from(actions).expect("count"))
+}
+
+async fn generated(db: &Db, debtors: u64, invoices: u64) -> TenantId {
+    synth::generate(db, debtors, invoices, 11, AS_OF).await.expect("generate").tenant
+}
+
+async fn a_second_run_on_the_same_day_adds_nothing(db: Db) {
+    let t = generated(&db, 400, 2_000).await;
+    let first = run(&db, t, AS_OF, false, 300).await.expect("run");
+    assert!(first.stored > 50, "{first:?}");
+    let second = run(&db, t, AS_OF, false, 300).await.expect("run again");
+    assert_eq!(second.stored, 0, "{second:?}");
+    let (steps, actions) = ledger_of_actions(&db, t).await;
+    assert_eq!(actions as u64, first.stored);
+    assert!(steps.len() >= actions);
+    // The next day only what fell due since.
+    let next = run(&db, t, domain::dates::add_days(AS_OF, 1), false, 300).await.expect("next day");
+    assert!(next.stored < first.stored);
+    // A dry run stores nothing.
+    let dry = run(&db, t, domain::dates::add_days(AS_OF, 9), true, 300).await.expect("dry run");
+    assert!(!dry.planned.is_empty());
+    assert_eq!(ledger_of_actions(&db, t).await.1 as u64, first.stored + next.stored);
+}
+
+async fn after_an_outage_no_step_is_skipped_and_none_fires_twice(db: Db) {
+    let t = generated(&db, 300, 1_500).await;
+    // Nothing ran for two months; then daily runs.
+    let mut day = domain::dates::add_days(AS_OF, 60);
+    let catch_up = run(&db, t, day, true, BATCH_INVOICES).await.expect("dry run");
+    for a in &catch_up.planned {
+        assert!(
+            !matches!(a.kind, StepKind::FourteenDayLetter | StepKind::HandOver | StepKind::Demand),
+            "catching up went straight to {:?}",
+            a.kind
+        );
+    }
+    let debtors: BTreeSet<DebtorId> = catch_up.planned.iter().map(|a| a.debtor_id).collect();
+    assert_eq!(debtors.len(), catch_up.planned.len(), "one action per debtor per run");
+    for _ in 0..90 {
+        run(&db, t, day, false, BATCH_INVOICES).await.expect("run");
+        day = domain::dates::add_days(day, 1);
+    }
+    // Every invoice that reached a step with legal weight or the hand-over went through every
+    // such step of its policy before it.
+    let mut tx = db.read().await.expect("tx");
+    let steps = tx.progress_between(t, DebtorId(0), DebtorId(i64::MAX)).await.expect("progress");
+    let mut by_invoice: BTreeMap<i64, Vec<(usize, Date)>> = BTreeMap::new();
+    for s in steps {
+        by_invoice.entry(s.invoice_id.0).or_default().push((s.step, s.on));
+    }
+    let mut handed_over = 0;
+    for (invoice, mut done) in by_invoice {
+        done.sort();
+        assert!(done.windows(2).all(|w| w[0].1 < w[1].1), "invoice {invoice}: steps in order, one per day: {done:?}");
+        let inv = tx.invoice(t, domain::ids::InvoiceId(invoice)).await.expect("query").expect("exists");
+        let debtor = tx.debtor(t, inv.debtor_id).await.expect("query").expect("exists");
+        let policy = domain::dunning::defaults::default_policy_for(debtor.kind, debtor.segment, debtor.digital_affinity);
+        let last = done.last().map_or(0, |d| d.0);
+        for (k, s) in policy.steps.iter().enumerate().take(last) {
+            if s.kind.never_skipped() {
+                assert!(done.iter().any(|d| d.0 == k), "invoice {invoice} skipped {:?}: {done:?}", s.kind);
+            }
+        }
+        if policy.steps[last].kind == StepKind::HandOver {
+            handed_over += 1;
+        }
+    }
+    assert!(handed_over > 0, "ninety days of runs reach hand-overs");
+}
+
+async fn a_killed_run_repeated_stores_every_action_once(db: Db) {
+    let url = url_of(&db).await;
+    let db = Db::connect(&url).await.expect("open");
+    db.migrate().await.expect("migrate");
+    // Two tenants with the same generated data: one run whole, one killed again and again.
+    let reference = generated(&db, 6_000, 30_000).await;
+    let victim = generated(&db, 6_000, 30_000).await;
+    run(&db, reference, AS_OF, false, 500).await.expect("reference run");
+    let mut kills = 0;
+    for attempt in 0..40u64 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tegoed"))
+            .args(["--database", &url, "run", "--tenant", &victim.0.to_string(), "--date", "2026-11-23", "--batch-invoices", "500"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(Duration::from_millis(150 + (attempt * 97) % 400));
+        match child.try_wait().expect("wait") {
+            Some(status) => {
+                assert!(status.success(), "the run failed on its own");
+                break;
+            }
+            None => {
+                // SIGKILL: no cleanup, no rollback handler, exactly like a crash.
+                child.kill().expect("kill");
+                child.wait().expect("reap");
+                kills += 1;
+            }
+        }
+    }
+    assert!(kills > 0, "the run was never caught mid-way; make the data larger");
+    let finish = Command::new(env!("CARGO_BIN_EXE_tegoed"))
+        .args(["--database", &url, "run", "--tenant", &victim.0.to_string(), "--date", "2026-11-23", "--batch-invoices", "500"])
+        .output()
+        .expect("final run");
+    assert!(finish.status.success(), "{}", String::from_utf8_lossy(&finish.stderr));
+    let (want, want_n) = ledger_of_actions(&db, reference).await;
+    let (got, got_n) = ledger_of_actions(&db, victim).await;
+    assert_eq!(got_n, want_n, "killed {kills} times: the same number of actions as one clean run");
+    assert_eq!(got, want, "the same steps for the same invoices");
+}
+
+async fn two_runners_at_once_store_each_action_once(db: Db) {
+    let url = url_of(&db).await;
+    let db = Db::connect(&url).await.expect("open");
+    db.migrate().await.expect("migrate");
+    let reference = generated(&db, 3_000, 15_000).await;
+    let contested = generated(&db, 3_000, 15_000).await;
+    run(&db, reference, AS_OF, false, 400).await.expect("reference run");
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_tegoed"))
+            .args(["--database", &url, "run", "--tenant", &contested.0.to_string(), "--date", "2026-11-23", "--batch-invoices", "400"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn")
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().expect("a"), b.wait_with_output().expect("b"));
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    let (want, want_n) = ledger_of_actions(&db, reference).await;
+    let (got, got_n) = ledger_of_actions(&db, contested).await;
+    assert_eq!((got_n, got), (want_n, want));
+}
+
+on_both_backends!(
+    a_second_run_on_the_same_day_adds_nothing,
+    after_an_outage_no_step_is_skipped_and_none_fires_twice,
+    a_killed_run_repeated_stores_every_action_once,
+    two_runners_at_once_store_each_action_once
+);
