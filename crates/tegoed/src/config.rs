@@ -19,11 +19,20 @@ pub struct Config {
     pub admin_token: Option<String>,
     /// Log level: error, warn, info, debug or trace (env TEGOED_LOG).
     pub log: String,
+    /// Time of day (Europe/Amsterdam) of the daily dunning run in `serve`, or `off`
+    /// (env TEGOED_RUN_AT).
+    pub run_at: String,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { database: "sqlite:tegoed.db".into(), listen: "127.0.0.1:8080".into(), admin_token: None, log: "info".into() }
+        Config {
+            database: "sqlite:tegoed.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            admin_token: None,
+            log: "info".into(),
+            run_at: "06:30".into(),
+        }
     }
 }
 
@@ -55,7 +64,7 @@ pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, Box<fi
         None => fig = fig.merge(Toml::file("tegoed.toml")),
     }
     // Only the keys above: other TEGOED_* variables (TEGOED_CONFIG, the tests' own) are not settings.
-    let env = Env::prefixed("TEGOED_").only(&["database", "listen", "admin_token", "log"]);
+    let env = Env::prefixed("TEGOED_").only(&["database", "listen", "admin_token", "log", "run_at"]);
     fig.merge(env).merge(Serialized::defaults(overrides)).extract().map_err(Box::new)
 }
 

@@ -17,9 +17,9 @@ use formats::invoice_csv::ColumnMapping;
 use jiff::civil::Date;
 use store::Db;
 use tegoed::config::{self, Config, Overrides};
-use tegoed::dunning_run;
 use tegoed::import::{ImportError, import_invoice_csv};
 use tegoed::synth;
+use tegoed::{dunning_run, scheduler};
 use web::api::calc::{self, CostsQuestion};
 
 #[derive(Parser)]
@@ -547,8 +547,16 @@ async fn serve(db: Db, config: &Config, demo_key: Option<&str>) -> Result<()> {
     if let Some(key) = demo_key {
         println!("  try:      curl -H 'Authorization: Bearer {key}' 'http://{addr}/api/v1/invoices?overdue=true&limit=5'");
     }
+    let run_at = scheduler::parse_run_at(&config.run_at).map_err(|e| anyhow::anyhow!(e))?;
+    let daily = run_at.map(|at| {
+        println!("  dunning:  every day at {at} Europe/Amsterdam (run_at)");
+        tokio::spawn(scheduler::daily(db.clone(), at))
+    });
     let app = web::App::new(db.clone(), config.admin_token.clone());
     web::serve(listener, app).await.context("serving")?;
+    if let Some(task) = daily {
+        task.abort();
+    }
     db.close().await;
     Ok(())
 }
