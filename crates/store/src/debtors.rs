@@ -134,19 +134,30 @@ impl Tx {
         row.map(Debtor::try_from).transpose()
     }
 
-    /// The tenant's debtors with ids from `first` to `last`, with the policy chosen for each, if any.
-    /// (Filtering to debtors with open invoices in SQL made SQLite pick a plan 1,000 times slower
-    /// on a million invoices; the caller skips those without.)
-    pub async fn debtors_between(&mut self, tenant: TenantId, first: DebtorId, last: DebtorId) -> Result<Vec<(Debtor, Option<String>)>> {
-        let sql = format!("SELECT {DEBTOR_COLUMNS}, policy_name FROM debtors WHERE tenant_id = $1 AND id BETWEEN $2 AND $3 ORDER BY id");
-        let rows: Vec<DebtorRow> =
-            dispatch!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(first.0).bind(last.0).fetch_all(c).await?);
-        rows.into_iter()
-            .map(|mut r| {
+    /// The tenant's debtors with these ids (at most 10,000 at a time), with the policy chosen for
+    /// each, if any. (Selecting "debtors with open invoices" in SQL instead made SQLite pick a
+    /// plan 1,000 times slower on a million invoices.)
+    pub async fn debtors_by_ids(&mut self, tenant: TenantId, ids: &[DebtorId]) -> Result<Vec<(Debtor, Option<String>)>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(10_000) {
+            let list = crate::conn::values_list(self.backend(), 1, chunk.len() + 1);
+            // values_list gives "(p1, p2, …)": the first placeholder is the tenant, the rest the ids.
+            let (tenant_p, rest) = list.trim_start_matches('(').split_once(", ").unwrap_or(("?", ""));
+            let sql =
+                format!("SELECT {DEBTOR_COLUMNS}, policy_name FROM debtors WHERE tenant_id = {tenant_p} AND id IN ({rest} ORDER BY id");
+            let rows: Vec<DebtorRow> = dispatch!(self, c => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0);
+                for id in chunk {
+                    q = q.bind(id.0);
+                }
+                q.fetch_all(c).await?
+            });
+            for mut r in rows {
                 let policy = r.policy_name.take();
-                Debtor::try_from(r).map(|d| (d, policy))
-            })
-            .collect()
+                out.push((Debtor::try_from(r)?, policy));
+            }
+        }
+        Ok(out)
     }
 
     /// The tenant's debtor with this customer number.

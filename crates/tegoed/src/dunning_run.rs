@@ -135,7 +135,9 @@ pub async fn run(db: &Db, tenant: TenantId, day: Date, dry_run: bool, batch: u32
         let (Some(first), Some(last)) = (batch.invoices.first().map(|(i, _)| i.debtor_id), batch.last_debtor) else {
             break;
         };
-        let debtors = tx.debtors_between(tenant, first, last).await?;
+        let mut ids: Vec<DebtorId> = batch.invoices.iter().map(|(i, _)| i.debtor_id).collect();
+        ids.dedup();
+        let debtors = tx.debtors_by_ids(tenant, &ids).await?;
         let done = tx.progress_between(tenant, first, last).await?;
         let pauses = tx.pauses_between(tenant, first, last).await?;
         let mut by_debtor: HashMap<DebtorId, OpenInvoices> = HashMap::new();
@@ -186,7 +188,7 @@ pub async fn preview_debtor(
 ) -> Result<Vec<(Date, PlannedAction)>, StoreError> {
     let mut tx = db.read().await?;
     let mut book = PolicyBook::new(tx.tenant_policies(tenant).await?);
-    let Some((d, own)) = tx.debtors_between(tenant, debtor, debtor).await?.into_iter().next() else {
+    let Some((d, own)) = tx.debtors_by_ids(tenant, &[debtor]).await?.into_iter().next() else {
         return Ok(Vec::new());
     };
     let (invoices, policies) = tx.open_invoices_of(tenant, debtor).await?.into_iter().unzip();
