@@ -37,7 +37,15 @@ pub enum ActionStatus {
 }
 
 impl ActionStatus {
-    fn as_str(self) -> &'static str {
+    /// Reads the stored word.
+    pub fn parse(s: &str) -> Option<Self> {
+        [ActionStatus::Queued, ActionStatus::AwaitingApproval, ActionStatus::TaskOpen, ActionStatus::Unreachable]
+            .into_iter()
+            .find(|a| a.as_str() == s)
+    }
+
+    /// The stored word.
+    pub fn as_str(self) -> &'static str {
         match self {
             ActionStatus::Queued => "queued",
             ActionStatus::AwaitingApproval => "awaiting_approval",
@@ -45,6 +53,50 @@ impl ActionStatus {
             ActionStatus::Unreachable => "unreachable",
         }
     }
+}
+
+/// A stored pause.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PauseRecord {
+    /// Identifier.
+    pub id: i64,
+    /// The debtor.
+    pub debtor_id: DebtorId,
+    /// The invoice, for a dispute or an arrangement.
+    pub invoice_id: Option<InvoiceId>,
+    /// dispute, arrangement, promise, hold or debt_help.
+    pub kind: String,
+    /// Last day, if it has one.
+    pub until: Option<Date>,
+    /// Why.
+    pub reason: Option<String>,
+}
+
+/// A stored dunning action.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ActionRecord {
+    /// Identifier.
+    pub id: i64,
+    /// The debtor.
+    pub debtor_id: DebtorId,
+    /// The run that stored it.
+    pub run_date: Date,
+    /// The policy followed.
+    pub policy: String,
+    /// Step index in the policy.
+    pub step: i64,
+    /// The step's kind.
+    pub kind: String,
+    /// The day the step fell due.
+    pub due_on: Date,
+    /// Channels to try, in order.
+    pub channels: Vec<String>,
+    /// Invoice ids listed.
+    pub invoices: Vec<i64>,
+    /// What was open on them.
+    pub amount: domain::money::Cents,
+    /// queued, awaiting_approval, task_open or unreachable.
+    pub status: String,
 }
 
 /// The policies of a tenant and which kind and segment follow which.
@@ -147,13 +199,76 @@ impl Tx {
         kind: &str,
         until: Option<Date>,
         reason: &str,
-    ) -> Result<()> {
-        dispatch!(self, c => sqlx::query(
-            "INSERT INTO pauses (tenant_id, debtor_id, invoice_id, kind, until, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+    ) -> Result<i64> {
+        let id: i64 = dispatch!(self, c => sqlx::query_scalar(
+            "INSERT INTO pauses (tenant_id, debtor_id, invoice_id, kind, until, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
             .bind(tenant.0).bind(debtor.0).bind(invoice.map(|i| i.0)).bind(kind.to_string())
             .bind(until.map(jiff_sqlx::Date::from)).bind(reason.to_string()).bind(Stamp::now())
-            .execute(c).await?.rows_affected());
-        Ok(())
+            .fetch_one(c).await?);
+        Ok(id)
+    }
+
+    /// A debtor's pauses that have not been ended, oldest first.
+    pub async fn pauses_of(&mut self, tenant: TenantId, debtor: DebtorId) -> Result<Vec<PauseRecord>> {
+        type Row = (i64, i64, Option<i64>, String, Option<jiff_sqlx::Date>, Option<String>);
+        let rows: Vec<Row> = dispatch!(self, c => sqlx::query_as(
+            "SELECT id, debtor_id, invoice_id, kind, until, reason FROM pauses WHERE tenant_id = $1 AND debtor_id = $2 AND ended_at IS NULL ORDER BY id")
+            .bind(tenant.0).bind(debtor.0).fetch_all(c).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(id, d, i, kind, until, reason)| PauseRecord {
+                id,
+                debtor_id: DebtorId(d),
+                invoice_id: i.map(InvoiceId),
+                kind,
+                until: until.map(|u| u.to_jiff()),
+                reason,
+            })
+            .collect())
+    }
+
+    /// Ends a pause; false when the tenant has no pause with that id still in force.
+    pub async fn end_pause(&mut self, tenant: TenantId, id: i64) -> Result<bool> {
+        let n = dispatch!(self, c => sqlx::query("UPDATE pauses SET ended_at = $3 WHERE tenant_id = $1 AND id = $2 AND ended_at IS NULL")
+            .bind(tenant.0).bind(id).bind(Stamp::now()).execute(c).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    /// The tenant's stored dunning actions in id order, optionally one debtor's or one status.
+    pub async fn actions(
+        &mut self,
+        tenant: TenantId,
+        debtor: Option<DebtorId>,
+        status: Option<ActionStatus>,
+        page: crate::Page,
+    ) -> Result<Vec<ActionRecord>> {
+        type Row = (i64, i64, jiff_sqlx::Date, String, i64, String, jiff_sqlx::Date, String, String, i64, String);
+        let mut w = crate::filter::Filter::new(self.backend(), tenant.0, page.after);
+        w.and_some("debtor_id = ?", debtor, |d| crate::filter::Arg::Int(d.0));
+        w.and_some("status = ?", status, |s| crate::filter::Arg::Text(s.as_str().to_string()));
+        let (clause, args) = w.finish("ORDER BY id LIMIT ?", page.limit);
+        let sql = format!(
+            "SELECT id, debtor_id, run_date, policy, step, kind, due_on, channels, invoices, amount, status FROM dunning_actions{clause}"
+        );
+        let rows: Vec<Row> =
+            dispatch!(self, c => crate::filter::bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), args).fetch_all(c).await?);
+        rows.into_iter()
+            .map(|(id, d, run_date, policy, step, kind, due_on, channels, invoices, amount, status)| {
+                Ok(ActionRecord {
+                    id,
+                    debtor_id: DebtorId(d),
+                    run_date: run_date.to_jiff(),
+                    policy,
+                    step,
+                    kind,
+                    due_on: due_on.to_jiff(),
+                    channels: serde_json::from_str(&channels).map_err(|e| corrupt("action channels", e))?,
+                    invoices: serde_json::from_str(&invoices).map_err(|e| corrupt("action invoices", e))?,
+                    amount: domain::money::Cents::new(amount).map_err(|e| corrupt("action amount", e))?,
+                    status,
+                })
+            })
+            .collect()
     }
 
     /// The tenant's own policies and assignments.

@@ -23,7 +23,7 @@ mod time;
 
 pub use conn::{Backend, Db, Tx};
 pub use debtors::DebtorFilter;
-pub use dunning::{ActionStatus, OpenBatch, TenantPolicies};
+pub use dunning::{ActionRecord, ActionStatus, OpenBatch, PauseRecord, TenantPolicies};
 pub use idempotency::IdempotencyClaim;
 pub use invoices::{InvoiceFilter, InvoiceRecord};
 pub use tenants::ApiKeyRecord;

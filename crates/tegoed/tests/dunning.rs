@@ -181,7 +181,29 @@ async fn two_runners_at_once_store_each_action_once(db: Db) {
     assert_eq!((got_n, got), (want_n, want));
 }
 
+async fn a_paused_debtor_gets_nothing_until_the_pause_ends(db: Db) {
+    let t = generated(&db, 200, 1_000).await;
+    let all = run(&db, t, AS_OF, true, BATCH_INVOICES).await.expect("dry run");
+    let target = all.planned[0].debtor_id;
+    let mut tx = db.write().await.expect("tx");
+    let hold = tx.add_pause(t, target, None, "hold", None, "talking to the customer").await.expect("pause");
+    tx.commit().await.expect("commit");
+    let paused = run(&db, t, AS_OF, false, BATCH_INVOICES).await.expect("run");
+    assert_eq!(paused.stored as usize, all.planned.len() - 1, "everyone but the paused debtor");
+    let mut tx = db.read().await.expect("tx");
+    assert!(tx.actions(t, Some(target), None, store::Page::first(10)).await.expect("actions").is_empty());
+    drop(tx);
+    let mut tx = db.write().await.expect("tx");
+    assert!(tx.end_pause(t, hold).await.expect("end"));
+    tx.commit().await.expect("commit");
+    run(&db, t, domain::dates::add_days(AS_OF, 1), false, BATCH_INVOICES).await.expect("next run");
+    let mut tx = db.read().await.expect("tx");
+    let actions = tx.actions(t, Some(target), None, store::Page::first(10)).await.expect("actions");
+    assert_eq!(actions.len(), 1, "the track resumes the day after the hold ends");
+}
+
 on_both_backends!(
+    a_paused_debtor_gets_nothing_until_the_pause_ends,
     a_second_run_on_the_same_day_adds_nothing,
     after_an_outage_no_step_is_skipped_and_none_fires_twice,
     a_killed_run_repeated_stores_every_action_once,

@@ -581,12 +581,16 @@ async fn operations_endpoints(db: Db) {
     }
     described.sort();
     let expected = [
+        ("GET", "/actions"),
         ("GET", "/calc/collection-costs"),
         ("GET", "/calc/interest"),
         ("GET", "/credit-notes"),
         ("POST", "/credit-notes"),
         ("GET", "/credit-notes/{id}"),
         ("PATCH", "/credit-notes/{id}"),
+        ("GET", "/debtors/{id}/pauses"),
+        ("POST", "/debtors/{id}/pauses"),
+        ("POST", "/pauses/{id}/end"),
         ("GET", "/debtors"),
         ("POST", "/debtors"),
         ("GET", "/debtors/{id}"),
@@ -658,7 +662,63 @@ async fn law_calculator(db: Db) {
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
 
+async fn dunning_pauses_and_actions(db: Db) {
+    let app = TestApp::start(db).await;
+    let t = app.tenant("Pauses B.V.").await;
+    let other = app.tenant("Other B.V.").await;
+    let d = app.debtor(&t, "A").await;
+    let inv = app.invoice(&t, d, "F-1", "2026-02-01", 1_000).await["id"].as_i64().expect("id");
+    let od = app.debtor(&other, "O").await;
+
+    let (s, p) =
+        app.post(&t.key, &format!("/debtors/{d}/pauses"), json!({"kind": "dispute", "invoice_id": inv, "reason": "goods damaged"})).await;
+    assert_eq!((s, &p["kind"], &p["invoice_id"]), (StatusCode::CREATED, &json!("dispute"), &json!(inv)), "{p}");
+    let (s, h) = app
+        .post(&t.key, &format!("/debtors/{d}/pauses"), json!({"kind": "promise", "until": "2026-03-01", "reason": "pays on payday"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{h}");
+    for (body, field) in [
+        (json!({"kind": "dispute", "reason": "x"}), "invoice_id"),
+        (json!({"kind": "promise", "reason": "x"}), "until"),
+        (json!({"kind": "debt_help", "until": "2026-03-01", "reason": "x"}), "until"),
+        (json!({"kind": "hold", "invoice_id": inv, "reason": "x"}), "invoice_id"),
+        (json!({"kind": "hold", "reason": ""}), "reason"),
+        (json!({"kind": "arrangement", "reason": "x"}), "kind"),
+    ] {
+        let (s, b) = app.post(&t.key, &format!("/debtors/{d}/pauses"), body.clone()).await;
+        assert_eq!((s, fields(&b)), (StatusCode::UNPROCESSABLE_ENTITY, vec![field.to_string()]), "{body}: {b}");
+    }
+    let (s, b) =
+        app.post(&t.key, &format!("/debtors/{d}/pauses"), json!({"kind": "dispute", "invoice_id": 999999999, "reason": "x"})).await;
+    assert_eq!((s, fields(&b)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["invoice_id".to_string()]));
+
+    let (s, list) = app.get(&t.key, &format!("/debtors/{d}/pauses")).await;
+    assert_eq!((s, list.as_array().map(Vec::len)), (StatusCode::OK, Some(2)));
+    // Another tenant sees none of it and can end none of it.
+    assert_eq!(app.get(&other.key, &format!("/debtors/{d}/pauses")).await.0, StatusCode::NOT_FOUND);
+    let pid = p["id"].as_i64().expect("id");
+    let (s, _, _) = app.send(app.http.post(app.url(&format!("/pauses/{pid}/end"))).bearer_auth(&other.key)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.post(&other.key, &format!("/debtors/{d}/pauses"), json!({"kind": "hold", "reason": "x"})).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.post(&t.key, &format!("/debtors/{od}/pauses"), json!({"kind": "hold", "reason": "x"})).await.0, StatusCode::NOT_FOUND);
+
+    let (s, _, _) = app.send(app.http.post(app.url(&format!("/pauses/{pid}/end"))).bearer_auth(&t.key)).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _, _) = app.send(app.http.post(app.url(&format!("/pauses/{pid}/end"))).bearer_auth(&t.key)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "ended once");
+    assert_eq!(app.get(&t.key, &format!("/debtors/{d}/pauses")).await.1.as_array().map(Vec::len), Some(1));
+
+    let (s, a) = app.get(&t.key, "/actions?status=task_open").await;
+    assert_eq!((s, a["items"].as_array().map(Vec::len)), (StatusCode::OK, Some(0)), "no run yet: {a}");
+    let (s, b) = app.get(&t.key, "/actions?status=sent").await;
+    assert_eq!((s, fields(&b)), (StatusCode::BAD_REQUEST, vec!["status".to_string()]));
+}
+
 on_both_backends!(
+    dunning_pauses_and_actions,
     law_calculator,
     tenant_routes,
     debtor_routes,

@@ -3,6 +3,7 @@
 pub mod calc;
 mod credit_notes;
 mod debtors;
+mod dunning;
 mod invoices;
 mod payments;
 mod tenants;
@@ -33,6 +34,7 @@ use crate::problem::ApiError;
         (name = "invoices", description = "Invoices and their status"),
         (name = "credit-notes", description = "Credit notes"),
         (name = "payments", description = "Payments received and their allocation to invoices"),
+        (name = "dunning", description = "Pauses of the dunning track and the actions of the daily run"),
         (name = "law", description = "Dutch collection law: collection costs and statutory interest, with their breakdown"),
     )
 )]
@@ -60,6 +62,7 @@ pub fn routes() -> OpenApiRouter<App> {
         .merge(credit_notes::routes())
         .merge(payments::routes())
         .merge(calc::routes())
+        .merge(dunning::routes())
 }
 
 /// Default and largest page size of a list.
