@@ -10,7 +10,7 @@ use domain::debtor::Debtor;
 use domain::dunning::defaults::default_policy_for;
 use domain::dunning::planner::{DebtorFile, PlannedAction, StepDone, plan};
 use domain::dunning::policy::{Policy, StepKind};
-use domain::ids::{DebtorId, TenantId};
+use domain::ids::{DebtorId, InvoiceId, TenantId};
 use domain::invoice::Invoice;
 use jiff::civil::Date;
 use store::{ActionStatus, Db, StoreError, TenantPolicies};
@@ -140,6 +140,15 @@ pub async fn run(db: &Db, tenant: TenantId, day: Date, dry_run: bool, batch: u32
         let debtors = tx.debtors_by_ids(tenant, &ids).await?;
         let done = tx.progress_between(tenant, first, last).await?;
         let pauses = tx.pauses_between(tenant, first, last).await?;
+        // Each debtor sees only its own progress: handing every debtor the whole batch's made the
+        // planner's scans quadratic (a second-day run on 1M invoices took 16.6 s for 5,021 actions).
+        let debtor_of: HashMap<InvoiceId, DebtorId> = batch.invoices.iter().map(|(i, _)| (i.id, i.debtor_id)).collect();
+        let mut done_by_debtor: HashMap<DebtorId, Vec<StepDone>> = HashMap::new();
+        for d in done {
+            if let Some(&debtor) = debtor_of.get(&d.invoice_id) {
+                done_by_debtor.entry(debtor).or_default().push(d);
+            }
+        }
         let mut by_debtor: HashMap<DebtorId, OpenInvoices> = HashMap::new();
         for (inv, p) in batch.invoices {
             report.invoices += 1;
@@ -153,7 +162,15 @@ pub async fn run(db: &Db, tenant: TenantId, day: Date, dry_run: bool, batch: u32
             report.debtors += 1;
             let no_pauses = Vec::new();
             let pauses = pauses.get(&debtor.id).unwrap_or(&no_pauses);
-            let Some(action) = plan_debtor(debtor, open, own_policy.as_deref(), &done, pauses, &mut book, day) else {
+            let Some(action) = plan_debtor(
+                debtor,
+                open,
+                own_policy.as_deref(),
+                done_by_debtor.get(&debtor.id).map_or(&[], Vec::as_slice),
+                pauses,
+                &mut book,
+                day,
+            ) else {
                 continue;
             };
             planned.push(action);
