@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use domain::debtor::Debtor;
 use domain::dunning::defaults::default_policy_for;
-use domain::dunning::planner::{DebtorFile, PlannedAction, StepDone, plan};
+use domain::dunning::planner::{DebtorFile, PlannedAction, StepDone, plan, replay};
 use domain::dunning::policy::{Policy, StepKind};
 use domain::ids::{DebtorId, InvoiceId, TenantId};
 use domain::invoice::Invoice;
@@ -210,19 +210,10 @@ pub async fn preview_debtor(
     };
     let (invoices, policies) = tx.open_invoices_of(tenant, debtor).await?.into_iter().unzip();
     let open = OpenInvoices { invoices, policies };
-    let mut done = tx.progress_between(tenant, debtor, debtor).await?;
+    let done = tx.progress_between(tenant, debtor, debtor).await?;
     let pauses = tx.pauses_between(tenant, debtor, debtor).await?.remove(&debtor).unwrap_or_default();
     tx.commit().await?;
-    let mut out = Vec::new();
-    let mut day = from;
-    while day <= until {
-        if let Some(a) = plan_debtor(&d, &open, own.as_deref(), &done, &pauses, &mut book, day) {
-            done.extend(a.invoices.iter().map(|&invoice_id| StepDone { invoice_id, step: a.step, on: day }));
-            out.push((day, a));
-        }
-        day = domain::dates::add_days(day, 1);
-    }
-    Ok(out)
+    Ok(replay(done, from, until, |done, day| plan_debtor(&d, &open, own.as_deref(), done, &pauses, &mut book, day)))
 }
 
 /// Reads every open invoice of a tenant the way the run does, and nothing else: the floor a run

@@ -222,12 +222,21 @@ pub fn plan(file: &DebtorFile<'_>, policy: &Policy, today: Date) -> Option<Plann
 /// What will happen, day by day, from `from` through `until`, if nothing is paid and every
 /// planned action is carried out on its day.
 pub fn preview(file: &DebtorFile<'_>, policy: &Policy, from: Date, until: Date) -> Vec<(Date, PlannedAction)> {
-    let mut done = file.done.to_vec();
+    replay(file.done.to_vec(), from, until, |done, day| plan(&DebtorFile { done, ..*file }, policy, day))
+}
+
+/// Plans day by day from `from` through `until`, recording each action's steps as done on its
+/// day before planning the next: `plan_day` gets the progress so far and the day.
+pub fn replay(
+    mut done: Vec<StepDone>,
+    from: Date,
+    until: Date,
+    mut plan_day: impl FnMut(&[StepDone], Date) -> Option<PlannedAction>,
+) -> Vec<(Date, PlannedAction)> {
     let mut out = Vec::new();
     let mut day = from;
     while day <= until {
-        let f = DebtorFile { done: &done, ..*file };
-        if let Some(action) = plan(&f, policy, day) {
+        if let Some(action) = plan_day(&done, day) {
             done.extend(action.invoices.iter().map(|&invoice_id| StepDone { invoice_id, step: action.step, on: day }));
             out.push((day, action));
         }
