@@ -12,6 +12,7 @@ use domain::ids::{DebtorId, InvoiceId, TenantId};
 use domain::invoice::Invoice;
 
 use crate::conn::{Tx, dispatch, values_list};
+use crate::invoices::{INVOICE_COLUMNS, InvoiceRow};
 use crate::time::Stamp;
 use crate::{Result, StoreError, corrupt};
 
@@ -53,6 +54,20 @@ impl ActionStatus {
             ActionStatus::Unreachable => "unreachable",
         }
     }
+}
+
+/// Invoices still on a track: open, with money owed. `status = 'open'` spelt out lets the partial
+/// indexes on open invoices serve.
+const OPEN: &str = "status = 'open' AND total - paid - credited > 0";
+
+/// Invoice rows with the policy chosen for each, if any.
+fn with_policies(rows: Vec<InvoiceRow>) -> Result<Vec<(Invoice, Option<String>)>> {
+    rows.into_iter()
+        .map(|mut r| {
+            let policy = r.policy_name.take();
+            Invoice::try_from(r).map(|i| (i, policy))
+        })
+        .collect()
 }
 
 /// A stored pause.
@@ -112,18 +127,14 @@ impl Tx {
     /// Open invoices (money owed) of the debtors after `after`, at most about `limit` invoices and
     /// never part of a debtor's.
     pub async fn open_invoices_batch(&mut self, tenant: TenantId, after: Option<DebtorId>, limit: u32) -> Result<OpenBatch> {
-        let sql = "SELECT id, tenant_id, debtor_id, number, external_id, issue_date, due_date, currency, total, vat, paid, credited, \
-                   status, payment_reference, created_at, updated_at, policy_name FROM invoices \
-                   WHERE tenant_id = $1 AND debtor_id > $2 AND status = 'open' AND total - paid - credited > 0 \
-                   ORDER BY debtor_id, id LIMIT $3";
-        let rows: Vec<crate::invoices::InvoiceRow> = dispatch!(self, c => sqlx::query_as(sql)
+        let sql = format!(
+            "SELECT {INVOICE_COLUMNS}, policy_name FROM invoices WHERE tenant_id = $1 AND debtor_id > $2 AND {OPEN} \
+             ORDER BY debtor_id, id LIMIT $3"
+        );
+        let rows: Vec<InvoiceRow> = dispatch!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(tenant.0).bind(after.map_or(0, |d| d.0)).bind(i64::from(limit) + 1).fetch_all(c).await?);
         let full = rows.len() > limit as usize;
-        let mut invoices = Vec::with_capacity(rows.len());
-        for r in rows {
-            let policy = r.policy_name.clone();
-            invoices.push((Invoice::try_from(r)?, policy));
-        }
+        let mut invoices = with_policies(rows)?;
         if full {
             // The last debtor may continue beyond the limit: leave it whole to the next batch,
             // unless it is the only one (then take all of its invoices).
@@ -140,17 +151,11 @@ impl Tx {
 
     /// One debtor's open invoices, with the policy chosen for each, if any.
     pub async fn open_invoices_of(&mut self, tenant: TenantId, debtor: DebtorId) -> Result<Vec<(Invoice, Option<String>)>> {
-        let sql = "SELECT id, tenant_id, debtor_id, number, external_id, issue_date, due_date, currency, total, vat, paid, \
-                   credited, status, payment_reference, created_at, updated_at, policy_name FROM invoices \
-                   WHERE tenant_id = $1 AND debtor_id = $2 AND status = 'open' AND total - paid - credited > 0 ORDER BY id";
-        let rows: Vec<crate::invoices::InvoiceRow> =
-            dispatch!(self, c => sqlx::query_as(sql).bind(tenant.0).bind(debtor.0).fetch_all(c).await?);
-        rows.into_iter()
-            .map(|mut r| {
-                let policy = r.policy_name.take();
-                Invoice::try_from(r).map(|i| (i, policy))
-            })
-            .collect()
+        let sql =
+            format!("SELECT {INVOICE_COLUMNS}, policy_name FROM invoices WHERE tenant_id = $1 AND debtor_id = $2 AND {OPEN} ORDER BY id");
+        let rows: Vec<InvoiceRow> =
+            dispatch!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(debtor.0).fetch_all(c).await?);
+        with_policies(rows)
     }
 
     /// Steps done for the invoices of debtors from `first` to `last`.

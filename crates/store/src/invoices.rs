@@ -34,7 +34,7 @@ pub(crate) struct InvoiceRow {
     pub(crate) policy_name: Option<String>,
 }
 
-const INVOICE_COLUMNS: &str = "id, tenant_id, debtor_id, number, external_id, issue_date, due_date, currency, total, vat, \
+pub(crate) const INVOICE_COLUMNS: &str = "id, tenant_id, debtor_id, number, external_id, issue_date, due_date, currency, total, vat, \
      paid, credited, status, payment_reference, created_at, updated_at";
 
 fn cents(what: &str, v: i64) -> Result<Cents> {
