@@ -45,9 +45,6 @@ pub struct Overrides {
     /// `--listen`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub listen: Option<String>,
-    /// The admin token (from no flag yet: tokens do not belong on a command line).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub admin_token: Option<String>,
 }
 
 /// Reads the settings. A named file must exist; `tegoed.toml` in the working directory is read

@@ -244,7 +244,7 @@ fn main() -> ExitCode {
         Command::Serve { listen } | Command::Demo { listen, .. } => listen.clone(),
         _ => None,
     };
-    let overrides = Overrides { database: cli.database.clone(), listen, admin_token: None };
+    let overrides = Overrides { database: cli.database.clone(), listen };
     let config = match config::load(cli.config.as_deref(), &overrides) {
         Ok(c) => c,
         Err(e) => {
@@ -295,7 +295,7 @@ async fn run(command: Command, config: Config) -> Result<()> {
             t.can_deduct_vat = !no_vat_deduction;
             t.default_payment_term_days = payment_term;
             let db = open(&config).await?;
-            let created = web::api::provision_tenant(&db, &t).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let created = web::api::provision_tenant(&db, &t).await?;
             db.close().await;
             println!("tenant {}", created.tenant.id);
             println!("api key {}", created.api_key);
@@ -304,8 +304,7 @@ async fn run(command: Command, config: Config) -> Result<()> {
         }
         Command::Tenant(TenantCommand::Key { tenant }) => {
             let db = open(&config).await?;
-            let key =
-                web::api::issue_api_key(&db, TenantId(tenant), "issued on the command line").await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let key = web::api::issue_api_key(&db, TenantId(tenant), "issued on the command line").await?;
             db.close().await;
             println!("api key {}", key.api_key);
             Ok(())
@@ -357,12 +356,12 @@ async fn run(command: Command, config: Config) -> Result<()> {
             let existing = tx.tenants(store::Page::first(500)).await?.into_iter().find(|t| t.legal_name == synth::DEMO_TENANT);
             tx.commit().await?;
             let (tenant, key) = match existing {
-                Some(t) => (t.id, web::api::issue_api_key(&db, t.id, "demo").await.map_err(|e| anyhow::anyhow!("{e}"))?.api_key),
+                Some(t) => (t.id, web::api::issue_api_key(&db, t.id, "demo").await?.api_key),
                 None => {
                     let mut t = NewTenant::minimal(synth::DEMO_TENANT, synth::dutch_iban("RABO", 3_141_592_653));
                     t.kvk_number = KvkNumber::parse("87654321").ok();
                     t.vat_id = VatId::parse("NL864250172B01").ok();
-                    let created = web::api::provision_tenant(&db, &t).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let created = web::api::provision_tenant(&db, &t).await?;
                     synth::demo(&db, created.tenant.id, web::today()).await.context("creating demo data")?;
                     (created.tenant.id, created.api_key)
                 }
@@ -393,7 +392,7 @@ async fn run(command: Command, config: Config) -> Result<()> {
                             .transpose()
                             .map_err(|e| anyhow::anyhow!("--agreed-percentage: {e}"))?,
                     };
-                    serde_json::to_string_pretty(&calc::answer_costs(&q).map_err(|e| anyhow::anyhow!("{e}"))?)?
+                    serde_json::to_string_pretty(&calc::answer_costs(&q)?)?
                 }
                 CalcCommand::Interest { kind, principal, from, to, costs, payments, capitalisation_year_day_count, round_each_period } => {
                     let kind = match kind.as_str() {
@@ -422,7 +421,7 @@ async fn run(command: Command, config: Config) -> Result<()> {
                         day_count: if capitalisation_year_day_count { DayCount::ActualCapitalisationYear } else { DayCount::Actual365 },
                         round_each_period,
                     };
-                    serde_json::to_string_pretty(&calc::answer_interest(&claim, convention).map_err(|e| anyhow::anyhow!("{e}"))?)?
+                    serde_json::to_string_pretty(&calc::answer_interest(&claim, convention)?)?
                 }
             };
             println!("{json}");
@@ -506,11 +505,11 @@ async fn run(command: Command, config: Config) -> Result<()> {
                 costs: Cents::from_cents_unchecked(87_500),
                 payments,
             };
-            let first = statutory_interest(&claim, Convention::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let first = statutory_interest(&claim, Convention::default())?;
             let started = std::time::Instant::now();
             let mut checksum = 0i64;
             for _ in 0..iterations.max(1) {
-                let s = statutory_interest(std::hint::black_box(&claim), Convention::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let s = statutory_interest(std::hint::black_box(&claim), Convention::default())?;
                 checksum = checksum.wrapping_add(s.interest.cents());
             }
             let secs = started.elapsed().as_secs_f64();

@@ -63,11 +63,6 @@ pub fn router(app: App) -> Router {
         .with_state(app)
 }
 
-/// The OpenAPI document of the API, as served at `/api/v1/openapi.json`.
-pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    api::routes().split_for_parts().1
-}
-
 /// What a person who opens the server's address sees until the back-office exists.
 async fn home() -> axum::response::Html<&'static str> {
     axum::response::Html(include_str!("home.html"))
