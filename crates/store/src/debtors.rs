@@ -140,18 +140,11 @@ impl Tx {
     pub async fn debtors_by_ids(&mut self, tenant: TenantId, ids: &[DebtorId]) -> Result<Vec<(Debtor, Option<String>)>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(10_000) {
-            let list = crate::conn::values_list(self.backend(), 1, chunk.len() + 1);
-            // values_list gives "(p1, p2, …)": the first placeholder is the tenant, the rest the ids.
-            let (tenant_p, rest) = list.trim_start_matches('(').split_once(", ").unwrap_or(("?", ""));
-            let sql =
-                format!("SELECT {DEBTOR_COLUMNS}, policy_name FROM debtors WHERE tenant_id = {tenant_p} AND id IN ({rest} ORDER BY id");
-            let rows: Vec<DebtorRow> = dispatch!(self, c => {
-                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0);
-                for id in chunk {
-                    q = q.bind(id.0);
-                }
-                q.fetch_all(c).await?
-            });
+            let mut w = Filter::new(self.backend(), tenant.0, None);
+            w.and_in("id", chunk.iter().map(|d| d.0));
+            let (clause, args) = w.finish("ORDER BY id LIMIT ?", u32::try_from(chunk.len()).unwrap_or(u32::MAX));
+            let sql = format!("SELECT {DEBTOR_COLUMNS}, policy_name FROM debtors{clause}");
+            let rows: Vec<DebtorRow> = dispatch!(self, c => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), args).fetch_all(c).await?);
             for mut r in rows {
                 let policy = r.policy_name.take();
                 out.push((Debtor::try_from(r)?, policy));

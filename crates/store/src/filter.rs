@@ -46,6 +46,16 @@ impl Filter {
         self.sql.push_str(&condition.replacen('?', &p, 1));
     }
 
+    /// Adds `column IN (…)` over integer values (at least one).
+    pub(crate) fn and_in(&mut self, column: &str, values: impl IntoIterator<Item = i64>) {
+        let mut list = Vec::new();
+        for v in values {
+            self.args.push(Arg::Int(v));
+            list.push(self.placeholder());
+        }
+        self.and_sql(&format!("{column} IN ({})", list.join(", ")));
+    }
+
     /// Adds a condition with no argument.
     pub(crate) fn and_sql(&mut self, condition: &str) {
         self.sql.push_str(if self.sql.is_empty() { " WHERE " } else { " AND " });
@@ -97,5 +107,10 @@ mod tests {
         assert_eq!(args.len(), 4);
         let (sql, _) = Filter::new(Backend::Sqlite, 7, None).finish("ORDER BY id LIMIT ?", 50);
         assert_eq!(sql, " WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?");
+        let mut f = Filter::new(Backend::Postgres, 7, None);
+        f.and_in("id", [4, 5]);
+        let (sql, args) = f.finish("ORDER BY id LIMIT ?", 2);
+        assert_eq!(sql, " WHERE tenant_id = $1 AND id > $2 AND id IN ($3, $4) ORDER BY id LIMIT $5");
+        assert_eq!(args.len(), 5);
     }
 }
