@@ -37,6 +37,12 @@ pub fn parse_date(input: &str) -> Result<Date, Invalid> {
     Date::new(year, month, day).map_err(|_| err("no such day in the calendar"))
 }
 
+/// The day an instant falls on in the Netherlands.
+pub fn business_date(at: jiff::Timestamp) -> Date {
+    let tz = jiff::tz::TimeZone::get(BUSINESS_TIME_ZONE).unwrap_or(jiff::tz::TimeZone::UTC);
+    at.to_zoned(tz).date()
+}
+
 /// A date `days` later (earlier when negative), saturating at the ends of jiff's calendar, far
 /// beyond any business date.
 pub fn add_days(d: Date, days: i32) -> Date {

@@ -6,10 +6,11 @@ use std::collections::HashMap;
 use jiff::civil::Date;
 
 use domain::debtor::{DebtorKind, Segment};
-use domain::dunning::planner::{Pause, PlannedAction, StepDone};
+use domain::dunning::planner::{PlannedAction, StepDone};
 use domain::dunning::policy::{Policy, Step};
 use domain::ids::{DebtorId, InvoiceId, TenantId};
 use domain::invoice::Invoice;
+use domain::money::Cents;
 
 use crate::conn::{Tx, dispatch, values_list};
 use crate::invoices::{INVOICE_COLUMNS, InvoiceRow};
@@ -85,6 +86,8 @@ pub struct PauseRecord {
     pub until: Option<Date>,
     /// Why.
     pub reason: Option<String>,
+    /// A promise's amount.
+    pub amount: Option<Cents>,
 }
 
 /// A stored dunning action.
@@ -112,6 +115,8 @@ pub struct ActionRecord {
     pub amount: domain::money::Cents,
     /// queued, awaiting_approval, task_open or unreachable.
     pub status: String,
+    /// When a person closed it (a call task, by a call with a final outcome).
+    pub closed_at: Option<jiff::Timestamp>,
 }
 
 /// The policies of a tenant and which kind and segment follow which.
@@ -173,29 +178,9 @@ impl Tx {
             .collect()
     }
 
-    /// Pauses in force for debtors from `first` to `last`, by debtor.
-    pub async fn pauses_between(&mut self, tenant: TenantId, first: DebtorId, last: DebtorId) -> Result<HashMap<DebtorId, Vec<Pause>>> {
-        let rows: Vec<(i64, Option<i64>, String, Option<jiff_sqlx::Date>)> = dispatch!(self, c => sqlx::query_as(
-            "SELECT debtor_id, invoice_id, kind, until FROM pauses \
-             WHERE tenant_id = $1 AND debtor_id BETWEEN $2 AND $3 AND ended_at IS NULL")
-            .bind(tenant.0).bind(first.0).bind(last.0).fetch_all(c).await?);
-        let mut out: HashMap<DebtorId, Vec<Pause>> = HashMap::new();
-        for (d, invoice, kind, until) in rows {
-            let until = until.map(|u| u.to_jiff());
-            let pause = match (kind.as_str(), invoice) {
-                ("dispute", Some(i)) => Pause::Dispute { invoice_id: InvoiceId(i), until },
-                ("arrangement", Some(i)) => Pause::Arrangement { invoice_ids: vec![InvoiceId(i)] },
-                ("promise", _) => Pause::Promise { until: until.ok_or_else(|| corrupt("promise", "without a date"))? },
-                ("hold", _) => Pause::Hold { until },
-                ("debt_help", _) => Pause::DebtHelp,
-                (k, _) => return Err(corrupt("pause", format!("kind {k} without an invoice"))),
-            };
-            out.entry(DebtorId(d)).or_default().push(pause);
-        }
-        Ok(out)
-    }
-
-    /// Starts a pause (a dispute or arrangement names an invoice; the others the whole debtor).
+    /// Starts a pause (a dispute names an invoice; the others hold the whole debtor). A promise
+    /// has an amount, and remembers what the debtor had settled so far to judge it by later.
+    #[allow(clippy::too_many_arguments)]
     pub async fn add_pause(
         &mut self,
         tenant: TenantId,
@@ -203,33 +188,39 @@ impl Tx {
         invoice: Option<InvoiceId>,
         kind: &str,
         until: Option<Date>,
+        amount: Option<Cents>,
         reason: &str,
     ) -> Result<i64> {
         let id: i64 = dispatch!(self, c => sqlx::query_scalar(
-            "INSERT INTO pauses (tenant_id, debtor_id, invoice_id, kind, until, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+            "INSERT INTO pauses (tenant_id, debtor_id, invoice_id, kind, until, amount, settled_at_start, reason, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, \
+               CAST((SELECT COALESCE(SUM(paid + credited), 0) FROM invoices WHERE tenant_id = $1 AND debtor_id = $2) AS BIGINT), $7, $8) \
+             RETURNING id")
             .bind(tenant.0).bind(debtor.0).bind(invoice.map(|i| i.0)).bind(kind.to_string())
-            .bind(until.map(jiff_sqlx::Date::from)).bind(reason.to_string()).bind(Stamp::now())
+            .bind(until.map(jiff_sqlx::Date::from)).bind(amount.map(Cents::cents)).bind(reason.to_string()).bind(Stamp::now())
             .fetch_one(c).await?);
         Ok(id)
     }
 
     /// A debtor's pauses that have not been ended, oldest first.
     pub async fn pauses_of(&mut self, tenant: TenantId, debtor: DebtorId) -> Result<Vec<PauseRecord>> {
-        type Row = (i64, i64, Option<i64>, String, Option<jiff_sqlx::Date>, Option<String>);
+        type Row = (i64, i64, Option<i64>, String, Option<jiff_sqlx::Date>, Option<String>, Option<i64>);
         let rows: Vec<Row> = dispatch!(self, c => sqlx::query_as(
-            "SELECT id, debtor_id, invoice_id, kind, until, reason FROM pauses WHERE tenant_id = $1 AND debtor_id = $2 AND ended_at IS NULL ORDER BY id")
+            "SELECT id, debtor_id, invoice_id, kind, until, reason, amount FROM pauses WHERE tenant_id = $1 AND debtor_id = $2 AND ended_at IS NULL ORDER BY id")
             .bind(tenant.0).bind(debtor.0).fetch_all(c).await?);
-        Ok(rows
-            .into_iter()
-            .map(|(id, d, i, kind, until, reason)| PauseRecord {
-                id,
-                debtor_id: DebtorId(d),
-                invoice_id: i.map(InvoiceId),
-                kind,
-                until: until.map(|u| u.to_jiff()),
-                reason,
+        rows.into_iter()
+            .map(|(id, d, i, kind, until, reason, amount)| {
+                Ok(PauseRecord {
+                    id,
+                    debtor_id: DebtorId(d),
+                    invoice_id: i.map(InvoiceId),
+                    kind,
+                    until: until.map(|u| u.to_jiff()),
+                    reason,
+                    amount: amount.map(Cents::new).transpose().map_err(|e| corrupt("promise amount", e))?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Ends a pause; false when the tenant has no pause with that id still in force.
@@ -247,18 +238,18 @@ impl Tx {
         status: Option<ActionStatus>,
         page: crate::Page,
     ) -> Result<Vec<ActionRecord>> {
-        type Row = (i64, i64, jiff_sqlx::Date, String, i64, String, jiff_sqlx::Date, String, String, i64, String);
+        type Row = (i64, i64, jiff_sqlx::Date, String, i64, String, jiff_sqlx::Date, String, String, i64, String, Option<Stamp>);
         let mut w = crate::filter::Filter::new(self.backend(), tenant.0, page.after);
         w.and_some("debtor_id = ?", debtor, |d| crate::filter::Arg::Int(d.0));
         w.and_some("status = ?", status, |s| crate::filter::Arg::Text(s.as_str().to_string()));
         let (clause, args) = w.finish("ORDER BY id LIMIT ?", page.limit);
         let sql = format!(
-            "SELECT id, debtor_id, run_date, policy, step, kind, due_on, channels, invoices, amount, status FROM dunning_actions{clause}"
+            "SELECT id, debtor_id, run_date, policy, step, kind, due_on, channels, invoices, amount, status, closed_at FROM dunning_actions{clause}"
         );
         let rows: Vec<Row> =
             dispatch!(self, c => crate::filter::bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), args).fetch_all(c).await?);
         rows.into_iter()
-            .map(|(id, d, run_date, policy, step, kind, due_on, channels, invoices, amount, status)| {
+            .map(|(id, d, run_date, policy, step, kind, due_on, channels, invoices, amount, status, closed_at)| {
                 Ok(ActionRecord {
                     id,
                     debtor_id: DebtorId(d),
@@ -271,6 +262,7 @@ impl Tx {
                     invoices: serde_json::from_str(&invoices).map_err(|e| corrupt("action invoices", e))?,
                     amount: domain::money::Cents::new(amount).map_err(|e| corrupt("action amount", e))?,
                     status,
+                    closed_at: closed_at.map(|s| s.0),
                 })
             })
             .collect()
@@ -303,6 +295,45 @@ impl Tx {
              ON CONFLICT (tenant_id, name) DO UPDATE SET steps = excluded.steps, updated_at = excluded.updated_at")
             .bind(tenant.0).bind(policy.name.clone()).bind(steps).bind(now).execute(c).await?.rows_affected());
         Ok(())
+    }
+
+    /// Has a kind of debtor in a segment follow a policy (`None`: Tegoed's default again).
+    pub async fn assign_policy(&mut self, tenant: TenantId, kind: DebtorKind, segment: Segment, policy: Option<&str>) -> Result<()> {
+        match policy {
+            Some(name) => dispatch!(self, c => sqlx::query(
+                "INSERT INTO dunning_assignments (tenant_id, kind, segment, policy_name) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (tenant_id, kind, segment) DO UPDATE SET policy_name = excluded.policy_name")
+                .bind(tenant.0).bind(kind.as_str()).bind(segment.as_str()).bind(name.to_string()).execute(c).await?.rows_affected()),
+            None => dispatch!(self, c => sqlx::query("DELETE FROM dunning_assignments WHERE tenant_id = $1 AND kind = $2 AND segment = $3")
+                .bind(tenant.0).bind(kind.as_str()).bind(segment.as_str()).execute(c).await?.rows_affected()),
+        };
+        Ok(())
+    }
+
+    /// Has one debtor follow a policy over its segment's (`None`: its segment's again); false
+    /// when the tenant has no such debtor.
+    pub async fn set_debtor_policy(&mut self, tenant: TenantId, debtor: DebtorId, policy: Option<&str>) -> Result<bool> {
+        let n = dispatch!(self, c => sqlx::query("UPDATE debtors SET policy_name = $3 WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.0).bind(debtor.0).bind(policy.map(str::to_string)).execute(c).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    /// Has one invoice follow a policy over its debtor's (`None`: its debtor's again); false when
+    /// the tenant has no such invoice.
+    pub async fn set_invoice_policy(&mut self, tenant: TenantId, invoice: InvoiceId, policy: Option<&str>) -> Result<bool> {
+        let n = dispatch!(self, c => sqlx::query("UPDATE invoices SET policy_name = $3 WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.0).bind(invoice.0).bind(policy.map(str::to_string)).execute(c).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    /// The policy chosen for one debtor and for each of its invoices that has its own.
+    pub async fn policy_overrides(&mut self, tenant: TenantId, debtor: DebtorId) -> Result<(Option<String>, Vec<(InvoiceId, String)>)> {
+        let own: Option<Option<String>> = dispatch!(self, c => sqlx::query_scalar("SELECT policy_name FROM debtors WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.0).bind(debtor.0).fetch_optional(c).await?);
+        let rows: Vec<(i64, String)> = dispatch!(self, c => sqlx::query_as(
+            "SELECT id, policy_name FROM invoices WHERE tenant_id = $1 AND debtor_id = $2 AND policy_name IS NOT NULL ORDER BY id")
+            .bind(tenant.0).bind(debtor.0).fetch_all(c).await?);
+        Ok((own.flatten(), rows.into_iter().map(|(i, p)| (InvoiceId(i), p)).collect()))
     }
 
     /// Stores planned actions with their progress and, when they go out by themselves, their

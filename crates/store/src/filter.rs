@@ -25,9 +25,15 @@ pub(crate) struct Filter {
 impl Filter {
     /// Rows of one tenant after a cursor.
     pub(crate) fn new(backend: Backend, tenant: i64, after: Option<i64>) -> Self {
+        let mut f = Filter::tenant(backend, tenant);
+        f.and("id > ?", Arg::Int(after.unwrap_or(0)));
+        f
+    }
+
+    /// Rows of one tenant, in a table without an id of its own.
+    pub(crate) fn tenant(backend: Backend, tenant: i64) -> Self {
         let mut f = Filter { backend, sql: String::new(), args: Vec::new() };
         f.and("tenant_id = ?", Arg::Int(tenant));
-        f.and("id > ?", Arg::Int(after.unwrap_or(0)));
         f
     }
 

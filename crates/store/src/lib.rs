@@ -9,6 +9,7 @@
 //! visible, drop throws all of it away. Every method that names a stored thing takes the
 //! tenant it belongs to, and every query filters on it.
 
+mod agreements;
 mod conn;
 mod debtors;
 mod dunning;
@@ -21,6 +22,7 @@ mod tenants;
 pub mod testing;
 mod time;
 
+pub use agreements::{Agreements, ArrangementRecord, FlagRecord, PromiseInForce, TaskRecord, TimelineEvent};
 pub use conn::{Backend, Db, Tx};
 pub use debtors::DebtorFilter;
 pub use dunning::{ActionRecord, ActionStatus, OpenBatch, PauseRecord, TenantPolicies};

@@ -8,12 +8,13 @@ use std::collections::HashMap;
 
 use domain::debtor::Debtor;
 use domain::dunning::defaults::default_policy_for;
-use domain::dunning::planner::{DebtorFile, PlannedAction, StepDone, plan, replay};
+use domain::dunning::agreement::{PromiseOutcome, Standing};
+use domain::dunning::planner::{DebtorFile, DebtorState, Flag, Pause, PlannedAction, StepDone, plan, replay};
 use domain::dunning::policy::{Policy, StepKind};
 use domain::ids::{DebtorId, InvoiceId, TenantId};
 use domain::invoice::Invoice;
 use jiff::civil::Date;
-use store::{ActionStatus, Db, StoreError, TenantPolicies};
+use store::{ActionStatus, Agreements, Db, StoreError, TenantPolicies};
 
 /// Invoices per unit of work by default: large enough to amortise commits, small enough that a
 /// crash loses little and memory stays flat.
@@ -32,6 +33,80 @@ pub struct RunReport {
     pub already_stored: u64,
     /// Every action planned, in a dry run (empty otherwise).
     pub planned: Vec<PlannedAction>,
+    /// Promises found kept (the amount was paid).
+    pub promises_kept: u64,
+    /// Promises found broken: their debtors are flagged and back on the track.
+    pub promises_broken: u64,
+    /// Arrangements found paid in full.
+    pub arrangements_completed: u64,
+    /// Arrangements found broken: their invoices are back on the track.
+    pub arrangements_broken: u64,
+}
+
+/// What a run finds about an agreement, to be stored with its actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Finding {
+    PromiseKept { id: i64 },
+    PromiseBroken { id: i64, debtor: DebtorId },
+    ArrangementCompleted { id: i64 },
+    ArrangementBroken { id: i64, on: Date },
+}
+
+/// The pauses in force on `day` by debtor, and what has become of promises and arrangements:
+/// a kept arrangement holds its invoices until the day it would break, a promise holds the
+/// debtor until its day plus grace; a kept, broken or completed one holds nothing any more.
+fn judge(agreements: Agreements, day: Date) -> (HashMap<DebtorId, Vec<Pause>>, Vec<Finding>) {
+    let mut pauses = agreements.pauses;
+    let mut found = Vec::new();
+    for p in agreements.promises {
+        match p.promise.outcome(p.paid_since, day) {
+            Some(PromiseOutcome::Kept) => found.push(Finding::PromiseKept { id: p.id }),
+            Some(PromiseOutcome::Broken) => found.push(Finding::PromiseBroken { id: p.id, debtor: p.debtor_id }),
+            None => pauses.entry(p.debtor_id).or_default().push(Pause::Promise { until: p.promise.holds_until() }),
+        }
+    }
+    for a in agreements.arrangements {
+        match a.schedule.standing(a.paid_since, day) {
+            Standing::Completed => found.push(Finding::ArrangementCompleted { id: a.id }),
+            Standing::Broken { on, .. } => found.push(Finding::ArrangementBroken { id: a.id, on }),
+            Standing::Kept => {
+                let breaks_on = a.schedule.breaks_on(a.paid_since).map(|(_, on)| on);
+                pauses.entry(a.debtor_id).or_default().push(Pause::Arrangement { invoice_ids: a.invoice_ids, breaks_on });
+            }
+        }
+    }
+    (pauses, found)
+}
+
+/// Stores what the run found, counting only what this run changed (a concurrent run may have
+/// stored it first).
+async fn store_findings(tx: &mut store::Tx, tenant: TenantId, day: Date, found: &[Finding], report: &mut RunReport) -> Result<(), StoreError> {
+    for f in found {
+        match *f {
+            Finding::PromiseKept { id } => {
+                if tx.settle_promise(tenant, id, PromiseOutcome::Kept.as_str()).await? {
+                    report.promises_kept += 1;
+                }
+            }
+            Finding::PromiseBroken { id, debtor } => {
+                if tx.settle_promise(tenant, id, PromiseOutcome::Broken.as_str()).await? {
+                    tx.set_flag(tenant, debtor, Flag::BrokenPromise, day, Some(&format!("promise {id} was not kept"))).await?;
+                    report.promises_broken += 1;
+                }
+            }
+            Finding::ArrangementCompleted { id } => {
+                if tx.end_arrangement(tenant, id, "completed", day).await? {
+                    report.arrangements_completed += 1;
+                }
+            }
+            Finding::ArrangementBroken { id, on } => {
+                if tx.end_arrangement(tenant, id, "broken", on).await? {
+                    report.arrangements_broken += 1;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The policies a tenant's debtors follow: the tenant's own, and Tegoed's defaults as needed.
@@ -71,10 +146,10 @@ impl PolicyBook {
 }
 
 fn status_of(a: &PlannedAction) -> ActionStatus {
-    if a.kind == StepKind::CallTask {
-        ActionStatus::TaskOpen
-    } else if a.channels.is_empty() {
+    if a.channels.is_empty() {
         ActionStatus::Unreachable
+    } else if a.kind == StepKind::CallTask {
+        ActionStatus::TaskOpen
     } else if a.needs_approval {
         ActionStatus::AwaitingApproval
     } else {
@@ -95,8 +170,9 @@ fn plan_debtor(
     debtor: &Debtor,
     open: &OpenInvoices,
     debtor_policy: Option<&str>,
+    state: DebtorState,
     done: &[StepDone],
-    pauses: &[domain::dunning::planner::Pause],
+    pauses: &[Pause],
     book: &mut PolicyBook,
     day: Date,
 ) -> Option<PlannedAction> {
@@ -107,13 +183,13 @@ fn plan_debtor(
     groups.dedup();
     if let [only] = groups[..] {
         // The common case: one policy for all of the debtor's invoices, no copies.
-        return plan(&DebtorFile { debtor, invoices, done, pauses }, book.get(only)?, day);
+        return plan(&DebtorFile { debtor, state, invoices, done, pauses }, book.get(only)?, day);
     }
     groups
         .into_iter()
         .filter_map(|name| {
             let list: Vec<Invoice> = invoices.iter().zip(&names).filter(|(_, n)| n.as_str() == name).map(|(i, _)| i.clone()).collect();
-            plan(&DebtorFile { debtor, invoices: &list, done, pauses }, book.get(name)?, day)
+            plan(&DebtorFile { debtor, state, invoices: &list, done, pauses }, book.get(name)?, day)
         })
         .max_by_key(|a| (a.due_on, a.step))
 }
@@ -132,14 +208,24 @@ pub async fn run(db: &Db, tenant: TenantId, day: Date, dry_run: bool, batch: u32
     loop {
         let mut tx = if dry_run { db.read().await? } else { db.write().await? };
         let batch = tx.open_invoices_batch(tenant, after, batch.max(1)).await?;
+        // Agreements are judged for every debtor from just after the previous batch: also those
+        // with nothing open any more (a promise kept by paying everything is still settled).
+        let from = DebtorId(after.map_or(0, |a| a.0.saturating_add(1)));
         let (Some(first), Some(last)) = (batch.invoices.first().map(|(i, _)| i.debtor_id), batch.last_debtor) else {
+            if !dry_run {
+                let (_, findings) = judge(tx.agreements_between(tenant, from, DebtorId(i64::MAX)).await?, day);
+                store_findings(&mut tx, tenant, day, &findings, &mut report).await?;
+                tx.commit().await?;
+            }
             break;
         };
         let mut ids: Vec<DebtorId> = batch.invoices.iter().map(|(i, _)| i.debtor_id).collect();
         ids.dedup();
         let debtors = tx.debtors_by_ids(tenant, &ids).await?;
         let done = tx.progress_between(tenant, first, last).await?;
-        let pauses = tx.pauses_between(tenant, first, last).await?;
+        let agreements = tx.agreements_between(tenant, from, last).await?;
+        let flags = agreements.flags.clone();
+        let (pauses, findings) = judge(agreements, day);
         // Each debtor sees only its own progress: handing every debtor the whole batch's made the
         // planner's scans quadratic (a second-day run on 1M invoices took 16.6 s for 5,021 actions).
         let debtor_of: HashMap<InvoiceId, DebtorId> = batch.invoices.iter().map(|(i, _)| (i.id, i.debtor_id)).collect();
@@ -166,6 +252,7 @@ pub async fn run(db: &Db, tenant: TenantId, day: Date, dry_run: bool, batch: u32
                 debtor,
                 open,
                 own_policy.as_deref(),
+                flags.get(&debtor.id).map_or_else(DebtorState::default, |f| DebtorState::from_flags(f)),
                 done_by_debtor.get(&debtor.id).map_or(&[], Vec::as_slice),
                 pauses,
                 &mut book,
@@ -178,6 +265,7 @@ pub async fn run(db: &Db, tenant: TenantId, day: Date, dry_run: bool, batch: u32
         if dry_run {
             report.planned.extend(planned);
         } else {
+            store_findings(&mut tx, tenant, day, &findings, &mut report).await?;
             let with_status: Vec<_> = planned
                 .into_iter()
                 .map(|a| {
@@ -211,9 +299,12 @@ pub async fn preview_debtor(
     let (invoices, policies) = tx.open_invoices_of(tenant, debtor).await?.into_iter().unzip();
     let open = OpenInvoices { invoices, policies };
     let done = tx.progress_between(tenant, debtor, debtor).await?;
-    let pauses = tx.pauses_between(tenant, debtor, debtor).await?.remove(&debtor).unwrap_or_default();
+    let agreements = tx.agreements_between(tenant, debtor, debtor).await?;
     tx.commit().await?;
-    Ok(replay(done, from, until, |done, day| plan_debtor(&d, &open, own.as_deref(), done, &pauses, &mut book, day)))
+    let state = agreements.flags.get(&debtor).map_or_else(DebtorState::default, |f| DebtorState::from_flags(f));
+    // Judged as of the first day: what holds then holds until it would break without payment.
+    let pauses = judge(agreements, from).0.remove(&debtor).unwrap_or_default();
+    Ok(replay(done, from, until, |done, day| plan_debtor(&d, &open, own.as_deref(), state, done, &pauses, &mut book, day)))
 }
 
 /// Reads every open invoice of a tenant the way the run does, and nothing else: the floor a run

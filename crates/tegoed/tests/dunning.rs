@@ -5,8 +5,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use domain::dates::add_days;
+use domain::dunning::agreement::{Instalment, Schedule};
+use domain::dunning::planner::Flag;
 use domain::dunning::policy::StepKind;
-use domain::ids::{DebtorId, TenantId};
+use domain::ids::{DebtorId, InvoiceId, TenantId};
+use domain::invoice::Invoice;
+use domain::money::Cents;
+use domain::payment::{Allocation, NewPayment};
 use jiff::civil::{Date, date};
 use store::{Db, on_both_backends};
 use tegoed::dunning_run::{BATCH_INVOICES, run};
@@ -186,7 +192,7 @@ async fn a_paused_debtor_gets_nothing_until_the_pause_ends(db: Db) {
     let all = run(&db, t, AS_OF, true, BATCH_INVOICES).await.expect("dry run");
     let target = all.planned[0].debtor_id;
     let mut tx = db.write().await.expect("tx");
-    let hold = tx.add_pause(t, target, None, "hold", None, "talking to the customer").await.expect("pause");
+    let hold = tx.add_pause(t, target, None, "hold", None, None, "talking to the customer").await.expect("pause");
     tx.commit().await.expect("commit");
     let paused = run(&db, t, AS_OF, false, BATCH_INVOICES).await.expect("run");
     assert_eq!(paused.stored as usize, all.planned.len() - 1, "everyone but the paused debtor");
@@ -202,7 +208,139 @@ async fn a_paused_debtor_gets_nothing_until_the_pause_ends(db: Db) {
     assert_eq!(actions.len(), 1, "the track resumes the day after the hold ends");
 }
 
+/// Pays `amount` on an invoice, received on `on`.
+async fn pay(db: &Db, t: TenantId, invoice: InvoiceId, debtor: DebtorId, amount: Cents, on: Date) {
+    let mut tx = db.write().await.expect("tx");
+    let p = NewPayment {
+        debtor_id: Some(debtor),
+        amount,
+        received_on: on,
+        payer_name: None,
+        payer_iban: None,
+        description: None,
+        bank_reference: None,
+        allocations: vec![Allocation { invoice_id: invoice, amount }],
+    };
+    tx.create_payment(t, &p).await.expect("payment");
+    tx.commit().await.expect("commit");
+}
+
+/// Debtors with something planned today, each with its open invoices (at least two debtors).
+async fn debtors_on_track(db: &Db, t: TenantId) -> Vec<(DebtorId, Vec<Invoice>)> {
+    let planned = run(db, t, AS_OF, true, BATCH_INVOICES).await.expect("dry run").planned;
+    let mut tx = db.read().await.expect("tx");
+    let mut out = Vec::new();
+    for a in planned.iter().take(2) {
+        let open = tx.open_invoices_of(t, a.debtor_id).await.expect("open").into_iter().map(|(i, _)| i).collect();
+        out.push((a.debtor_id, open));
+    }
+    assert_eq!(out.len(), 2, "the generated data has debtors on the track");
+    out
+}
+
+async fn actions_of(db: &Db, t: TenantId, d: DebtorId) -> usize {
+    let mut tx = db.read().await.expect("tx");
+    tx.actions(t, Some(d), None, store::Page::first(100)).await.expect("actions").len()
+}
+
+async fn a_broken_promise_flags_the_debtor_and_the_track_resumes(db: Db) {
+    let t = generated(&db, 200, 1_000).await;
+    let [(kept_by, kept_inv), (broken_by, _)]: [_; 2] = debtors_on_track(&db, t).await.try_into().expect("two");
+    let pay_by = add_days(AS_OF, 5);
+    let mut tx = db.write().await.expect("tx");
+    let first = &kept_inv[0];
+    tx.add_pause(t, kept_by, None, "promise", Some(pay_by), Some(first.outstanding), "pays on Friday").await.expect("promise");
+    tx.add_pause(t, broken_by, None, "promise", Some(pay_by), Some(Cents::from_cents_unchecked(5_000)), "pays €50").await.expect("promise");
+    tx.commit().await.expect("commit");
+
+    let today = run(&db, t, AS_OF, false, BATCH_INVOICES).await.expect("run");
+    assert_eq!((today.promises_kept, today.promises_broken), (0, 0));
+    assert_eq!((actions_of(&db, t, kept_by).await, actions_of(&db, t, broken_by).await), (0, 0), "both wait for their promise");
+    // One keeps the promise; the other pays part of it, which is not enough.
+    pay(&db, t, first.id, kept_by, first.outstanding, add_days(AS_OF, 4)).await;
+    let open = { db.read().await.expect("tx").open_invoices_of(t, broken_by).await.expect("open") };
+    pay(&db, t, open[0].0.id, broken_by, Cents::from_cents_unchecked(1_000), add_days(AS_OF, 4)).await;
+    // Within the grace nothing is broken yet.
+    let in_grace = run(&db, t, add_days(pay_by, 3), false, BATCH_INVOICES).await.expect("run");
+    assert_eq!((in_grace.promises_kept, in_grace.promises_broken), (1, 0), "{in_grace:?}");
+    let after = run(&db, t, add_days(pay_by, 4), false, BATCH_INVOICES).await.expect("run");
+    assert_eq!((after.promises_kept, after.promises_broken), (0, 1), "{after:?}");
+    assert_eq!(actions_of(&db, t, broken_by).await, 1, "the track resumes the day the promise is broken");
+    let mut tx = db.read().await.expect("tx");
+    let flags = tx.flags_of(t, broken_by).await.expect("flags");
+    assert_eq!(flags.iter().map(|f| (f.flag, f.set_on)).collect::<Vec<_>>(), [(Flag::BrokenPromise, add_days(pay_by, 4))]);
+    assert!(tx.flags_of(t, kept_by).await.expect("flags").is_empty());
+    assert!(tx.pauses_of(t, broken_by).await.expect("pauses").is_empty(), "the promise ended");
+    let kinds: Vec<&str> = tx.timeline(t, broken_by).await.expect("timeline").iter().map(|e| e.kind).collect();
+    for k in ["invoice_issued", "pause_started", "payment", "promise_broken", "flag_set", "action"] {
+        assert!(kinds.contains(&k), "{k} in {kinds:?}");
+    }
+    drop(tx);
+    // Judged once: a second run on the same day finds nothing new.
+    let again = run(&db, t, add_days(pay_by, 4), false, BATCH_INVOICES).await.expect("run");
+    assert_eq!((again.promises_broken, again.stored), (0, 0));
+}
+
+async fn an_arrangement_holds_its_invoices_until_an_instalment_is_missed(db: Db) {
+    let t = generated(&db, 200, 1_000).await;
+    let [(debtor, open), (other, other_open)]: [_; 2] = debtors_on_track(&db, t).await.try_into().expect("two");
+    let owed: Cents = open.iter().map(|i| i.outstanding).sum();
+    let half = Cents::from_cents_unchecked(owed.cents() / 2);
+    let schedule = |first: Date, second: Date, total: Cents| Schedule {
+        instalments: vec![
+            Instalment { due_on: first, amount: Cents::from_cents_unchecked(total.cents() / 2) },
+            Instalment { due_on: second, amount: total - Cents::from_cents_unchecked(total.cents() / 2) },
+        ],
+        grace_days: 5,
+    };
+    let ids: Vec<InvoiceId> = open.iter().map(|i| i.id).collect();
+    let settled: Cents = open.iter().map(|i| i.paid + i.credited).sum();
+    let mut tx = db.write().await.expect("tx");
+    let plan = schedule(add_days(AS_OF, 10), add_days(AS_OF, 40), owed);
+    assert!(plan.problems(owed, AS_OF).is_empty());
+    tx.add_arrangement(t, debtor, &ids, &plan, settled, Some("two halves")).await.expect("arrangement");
+    let other_owed: Cents = other_open.iter().map(|i| i.outstanding).sum();
+    let other_ids: Vec<InvoiceId> = other_open.iter().map(|i| i.id).collect();
+    let other_settled: Cents = other_open.iter().map(|i| i.paid + i.credited).sum();
+    tx.add_arrangement(t, other, &other_ids, &schedule(add_days(AS_OF, 10), add_days(AS_OF, 20), other_owed), other_settled, None)
+        .await
+        .expect("arrangement");
+    assert_eq!(tx.invoices_in_arrangements(t, &ids).await.expect("taken"), ids);
+    tx.commit().await.expect("commit");
+
+    run(&db, t, AS_OF, false, BATCH_INVOICES).await.expect("run");
+    assert_eq!(actions_of(&db, t, debtor).await, 0, "held by the arrangement");
+    // The first debtor pays the first half, spread over its invoices; the other pays everything.
+    let mut left = half;
+    for inv in &open {
+        let part = inv.outstanding.min(left);
+        if part.is_positive() {
+            pay(&db, t, inv.id, debtor, part, add_days(AS_OF, 9)).await;
+            left = left - part;
+        }
+    }
+    for inv in &other_open {
+        pay(&db, t, inv.id, other, inv.outstanding, add_days(AS_OF, 9)).await;
+    }
+    let kept = run(&db, t, add_days(AS_OF, 16), false, BATCH_INVOICES).await.expect("run");
+    assert_eq!((kept.arrangements_completed, kept.arrangements_broken), (1, 0), "{kept:?}");
+    assert_eq!(actions_of(&db, t, debtor).await, 0, "kept: still held");
+    // The second instalment is not paid: broken the day after its grace.
+    let grace_last = add_days(AS_OF, 45);
+    assert_eq!(run(&db, t, grace_last, false, BATCH_INVOICES).await.expect("run").arrangements_broken, 0);
+    let broken = run(&db, t, add_days(grace_last, 1), false, BATCH_INVOICES).await.expect("run");
+    assert_eq!(broken.arrangements_broken, 1, "{broken:?}");
+    assert_eq!(actions_of(&db, t, debtor).await, 1, "the track resumes");
+    let mut tx = db.read().await.expect("tx");
+    let stored = tx.arrangements_of(t, debtor).await.expect("arrangements");
+    assert_eq!((stored[0].status.as_str(), stored[0].ended_on, stored[0].paid_since), ("broken", Some(add_days(grace_last, 1)), half));
+    assert_eq!(tx.arrangements_of(t, other).await.expect("arrangements")[0].status, "completed");
+    assert!(tx.invoices_in_arrangements(t, &ids).await.expect("taken").is_empty(), "free for a new arrangement");
+}
+
 on_both_backends!(
+    a_broken_promise_flags_the_debtor_and_the_track_resumes,
+    an_arrangement_holds_its_invoices_until_an_instalment_is_missed,
     a_paused_debtor_gets_nothing_until_the_pause_ends,
     a_second_run_on_the_same_day_adds_nothing,
     after_an_outage_no_step_is_skipped_and_none_fires_twice,

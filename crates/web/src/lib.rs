@@ -39,7 +39,7 @@ impl App {
 
 /// Today in the Netherlands: the day every due date is compared with.
 pub fn today() -> Date {
-    jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::get(domain::dates::BUSINESS_TIME_ZONE).unwrap_or(jiff::tz::TimeZone::UTC)).date()
+    domain::dates::business_date(jiff::Timestamp::now())
 }
 
 /// The whole HTTP application.

@@ -674,12 +674,15 @@ async fn dunning_pauses_and_actions(db: Db) {
         app.post(&t.key, &format!("/debtors/{d}/pauses"), json!({"kind": "dispute", "invoice_id": inv, "reason": "goods damaged"})).await;
     assert_eq!((s, &p["kind"], &p["invoice_id"]), (StatusCode::CREATED, &json!("dispute"), &json!(inv)), "{p}");
     let (s, h) = app
-        .post(&t.key, &format!("/debtors/{d}/pauses"), json!({"kind": "promise", "until": "2026-03-01", "reason": "pays on payday"}))
+        .post(&t.key, &format!("/debtors/{d}/pauses"), json!({"kind": "promise", "until": "2099-03-01", "amount": 500, "reason": "pays on payday"}))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{h}");
     for (body, field) in [
         (json!({"kind": "dispute", "reason": "x"}), "invoice_id"),
-        (json!({"kind": "promise", "reason": "x"}), "until"),
+        (json!({"kind": "promise", "amount": 500, "reason": "x"}), "until"),
+        (json!({"kind": "promise", "until": "2099-03-01", "reason": "x"}), "amount"),
+        (json!({"kind": "promise", "until": "2020-03-01", "amount": 500, "reason": "x"}), "until"),
+        (json!({"kind": "hold", "amount": 500, "reason": "x"}), "amount"),
         (json!({"kind": "debt_help", "until": "2026-03-01", "reason": "x"}), "until"),
         (json!({"kind": "hold", "invoice_id": inv, "reason": "x"}), "invoice_id"),
         (json!({"kind": "hold", "reason": ""}), "reason"),

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::policy::{Anchor, Channel, Policy, StepKind};
 use crate::dates::add_days;
-use crate::debtor::{Debtor, DigitalAffinity};
+use crate::debtor::{Debtor, DigitalAffinity, word_enum};
 use crate::ids::{DebtorId, InvoiceId};
 use crate::invoice::{Invoice, InvoiceStatus};
 use crate::money::Cents;
@@ -33,10 +33,12 @@ pub enum Pause {
         /// Last day of the pause, if it has one.
         until: Option<Date>,
     },
-    /// Invoices in an arrangement that is being kept.
+    /// Invoices in an arrangement, until the day it breaks (see [`super::agreement::Schedule::breaks_on`]).
     Arrangement {
         /// The invoices it covers.
         invoice_ids: Vec<InvoiceId>,
+        /// The first day it counts as broken if nothing more is paid; `None` when all is paid.
+        breaks_on: Option<Date>,
     },
     /// The debtor promised to pay by a day (including any grace): all invoices wait until then.
     Promise {
@@ -56,11 +58,46 @@ impl Pause {
     fn covers(&self, invoice: InvoiceId, today: Date) -> bool {
         match self {
             Pause::Dispute { invoice_id, until } => *invoice_id == invoice && until.is_none_or(|u| today <= u),
-            Pause::Arrangement { invoice_ids } => invoice_ids.contains(&invoice),
+            Pause::Arrangement { invoice_ids, breaks_on } => invoice_ids.contains(&invoice) && breaks_on.is_none_or(|b| today < b),
             Pause::Promise { until } => today <= *until,
             Pause::Hold { until } => until.is_none_or(|u| today <= u),
             Pause::DebtHelp => true,
         }
+    }
+}
+
+word_enum!(
+    /// A fact on a debtor's file that changes the track, set by a call or a broken promise.
+    Flag {
+        /** A promise to pay was not kept. */ BrokenPromise = "broken_promise",
+        /** The debtor cannot pay at once: an arrangement was offered. */ CantPay = "cant_pay",
+        /** The debtor will not pay: the soft steps are passed over, toward hand-over. */ WontPay = "wont_pay",
+        /** The phone number is wrong: no calls, SMS or WhatsApp until it is corrected. */ WrongNumber = "wrong_number",
+    }
+);
+
+/// The flags on a debtor's file as the planner uses them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DebtorState {
+    /// The day the debtor said they will not pay: from then on the soft steps (nudges, reminders,
+    /// calls, custom steps) are passed over and the formal ones come at their own pace.
+    pub escalated_on: Option<Date>,
+    /// The phone number is known to be wrong.
+    pub wrong_number: bool,
+}
+
+impl DebtorState {
+    /// The state from the flags in force, each with the day it was set.
+    pub fn from_flags(flags: &[(Flag, Date)]) -> Self {
+        let mut s = DebtorState::default();
+        for &(flag, on) in flags {
+            match flag {
+                Flag::WontPay => s.escalated_on = Some(s.escalated_on.map_or(on, |e| e.min(on))),
+                Flag::WrongNumber => s.wrong_number = true,
+                Flag::BrokenPromise | Flag::CantPay => {}
+            }
+        }
+        s
     }
 }
 
@@ -69,6 +106,8 @@ impl Pause {
 pub struct DebtorFile<'a> {
     /// The debtor.
     pub debtor: &'a Debtor,
+    /// Flags on the file.
+    pub state: DebtorState,
     /// The debtor's invoices (any status; only open ones are considered).
     pub invoices: &'a [Invoice],
     /// Steps done, per invoice.
@@ -115,7 +154,7 @@ fn on_track(inv: &Invoice, pauses: &[Pause], today: Date) -> bool {
 
 /// The step an invoice should take today, with the day it fell due (see the module docs for the
 /// catch-up rule).
-fn due_step(policy: &Policy, inv: &Invoice, done: &[StepDone], overdue_total: Cents, today: Date) -> Option<(usize, Date)> {
+fn due_step(policy: &Policy, inv: &Invoice, done: &[StepDone], overdue_total: Cents, state: DebtorState, today: Date) -> Option<(usize, Date)> {
     let done_on = |i: usize| done.iter().find(|d| d.invoice_id == inv.id && d.step == i).map(|d| d.on);
     let last_done = done.iter().filter(|d| d.invoice_id == inv.id).map(|d| d.step).max();
     // The day the previous step happened or was passed over; None while it is still to happen.
@@ -138,6 +177,11 @@ fn due_step(policy: &Policy, inv: &Invoice, done: &[StepDone], overdue_total: Ce
             previous = Some(due);
             continue;
         }
+        if let Some(e) = state.escalated_on.filter(|_| step.kind.is_soft()) {
+            // Will not pay: a soft step is passed over, at the latest on the day that was said.
+            previous = Some(due.min(e));
+            continue;
+        }
         if due > today {
             break;
         }
@@ -157,10 +201,11 @@ fn due_step(policy: &Policy, inv: &Invoice, done: &[StepDone], overdue_total: Ce
 
 /// Channels for a step that can reach this debtor, in the step's order. A debtor who is hardly
 /// online always gets a letter (never a digital-only step); WhatsApp only with opt-in.
-pub fn reachable_channels(step_channels: &[Channel], debtor: &Debtor) -> Vec<Channel> {
+/// A phone number known to be wrong reaches nobody: no calls, SMS or WhatsApp.
+pub fn reachable_channels(step_channels: &[Channel], debtor: &Debtor, state: DebtorState) -> Vec<Channel> {
     let has_email = debtor.contacts.iter().any(|c| c.email.is_some());
-    let has_phone = debtor.contacts.iter().any(|c| c.phone.is_some());
-    let whatsapp = debtor.contacts.iter().any(|c| c.phone.is_some() && c.whatsapp_opt_in);
+    let has_phone = !state.wrong_number && debtor.contacts.iter().any(|c| c.phone.is_some());
+    let whatsapp = has_phone && debtor.contacts.iter().any(|c| c.phone.is_some() && c.whatsapp_opt_in);
     let offline = debtor.digital_affinity == DigitalAffinity::Offline;
     let mut out: Vec<Channel> = step_channels
         .iter()
@@ -195,7 +240,7 @@ pub fn plan(file: &DebtorFile<'_>, policy: &Policy, today: Date) -> Option<Plann
     let live: Vec<&Invoice> = file.invoices.iter().filter(|i| on_track(i, file.pauses, today)).collect();
     let overdue_total: Cents = live.iter().filter(|i| i.due_date < today).map(|i| i.outstanding).sum();
     let candidates: Vec<(usize, Date, &Invoice)> =
-        live.iter().filter_map(|inv| due_step(policy, inv, file.done, overdue_total, today).map(|(s, d)| (s, d, *inv))).collect();
+        live.iter().filter_map(|inv| due_step(policy, inv, file.done, overdue_total, file.state, today).map(|(s, d)| (s, d, *inv))).collect();
     // The step due most recently; on a tie, the further one.
     let &(step, due_on, _) = candidates.iter().max_by_key(|(s, d, _)| (*d, *s))?;
     let mut invoices: Vec<InvoiceId> = candidates.iter().filter(|(s, _, _)| *s == step).map(|(_, _, i)| i.id).collect();
@@ -208,7 +253,7 @@ pub fn plan(file: &DebtorFile<'_>, policy: &Policy, today: Date) -> Option<Plann
         step,
         kind: s.kind,
         due_on,
-        channels: reachable_channels(&s.channels, file.debtor),
+        channels: reachable_channels(&s.channels, file.debtor, file.state),
         key: format!("d{}/{}/s{step}/{:016x}", file.debtor.id, policy.name, digest(&invoices)),
         invoices,
         amount,

@@ -26,6 +26,11 @@ impl StepKind {
     pub fn never_skipped(self) -> bool {
         matches!(self, StepKind::Demand | StepKind::NoticeOfDefault | StepKind::FourteenDayLetter | StepKind::HandOver)
     }
+
+    /// Steps that only ask: passed over once a debtor has said they will not pay.
+    pub fn is_soft(self) -> bool {
+        matches!(self, StepKind::PreDueNudge | StepKind::Reminder | StepKind::CallTask | StepKind::Custom)
+    }
 }
 
 word_enum!(

@@ -6,7 +6,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::FieldProblem;
+use domain::dunning::planner::Flag;
 use domain::ids::{DebtorId, InvoiceId};
+use domain::money::Cents;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use store::{ActionRecord, ActionStatus, PauseRecord};
@@ -19,7 +21,13 @@ use crate::extract::{Body, Params, TenantKey};
 use crate::problem::{ApiError, Problem};
 
 pub(super) fn routes() -> OpenApiRouter<App> {
-    OpenApiRouter::new().routes(routes!(create_pause, list_pauses)).routes(routes!(end_pause)).routes(routes!(list_actions))
+    OpenApiRouter::new()
+        .routes(routes!(create_pause, list_pauses))
+        .routes(routes!(end_pause))
+        .routes(routes!(list_actions))
+        .routes(routes!(list_flags))
+        .routes(routes!(clear_flag))
+        .routes(routes!(timeline))
 }
 
 /// What kind of pause.
@@ -56,9 +64,11 @@ struct NewPause {
     /// The disputed invoice.
     #[schema(value_type = Option<i64>)]
     invoice_id: Option<InvoiceId>,
-    /// Last day of the pause (a promise's date, plus any grace).
+    /// Last day of the pause; for a promise, the day promised (a few days' grace follow).
     #[schema(value_type = Option<String>, format = Date)]
     until: Option<Date>,
+    /// For a promise: the amount promised, in cents.
+    amount: Option<Cents>,
     /// Why, in a sentence.
     reason: String,
 }
@@ -79,11 +89,21 @@ struct Pause {
     until: Option<Date>,
     /// Why.
     reason: Option<String>,
+    /// A promise's amount.
+    amount: Option<Cents>,
 }
 
 impl From<PauseRecord> for Pause {
     fn from(p: PauseRecord) -> Self {
-        Pause { id: p.id, debtor_id: p.debtor_id.0, invoice_id: p.invoice_id.map(|i| i.0), kind: p.kind, until: p.until, reason: p.reason }
+        Pause {
+            id: p.id,
+            debtor_id: p.debtor_id.0,
+            invoice_id: p.invoice_id.map(|i| i.0),
+            kind: p.kind,
+            until: p.until,
+            reason: p.reason,
+            amount: p.amount,
+        }
     }
 }
 
@@ -114,6 +134,9 @@ struct Action {
     amount: i64,
     /// queued, awaiting_approval, task_open (a call on the worklist) or unreachable.
     status: String,
+    /// When a person closed it (a call task, by a call with a final outcome).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    closed_at: Option<jiff::Timestamp>,
 }
 
 impl From<ActionRecord> for Action {
@@ -130,12 +153,14 @@ impl From<ActionRecord> for Action {
             invoices: a.invoices,
             amount: a.amount.cents(),
             status: a.status,
+            closed_at: a.closed_at,
         }
     }
 }
 
-/// Pause a debtor's track (or, for a dispute, one invoice's). Arrangements, with their
-/// instalments, get their own route.
+/// Pause a debtor's track (or, for a dispute, one invoice's). A promise ends by itself: kept
+/// once the amount is paid, broken (and the debtor flagged) when the day plus a few days' grace
+/// passes without it. Arrangements, with their instalments, have their own route.
 #[utoipa::path(post, path = "/debtors/{id}/pauses", tag = "dunning", params(("id" = i64, Path, description = "Debtor id")),
     request_body = NewPause,
     responses((status = 201, body = Pause), (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -164,13 +189,22 @@ async fn create_pause(
         }
         (_, None) => {}
     }
+    let today = crate::today();
     match (p.kind, p.until) {
         (PauseKind::Promise, None) => problems.push(FieldProblem::new("until", "a promise has a date")),
+        (PauseKind::Promise, Some(u)) if u < today => problems.push(FieldProblem::new("until", format!("lies before today ({today})"))),
         (PauseKind::DebtHelp, Some(_)) => problems.push(FieldProblem::new("until", "a debt-help referral lasts until it is ended")),
         _ => {}
     }
+    match (p.kind, p.amount) {
+        (PauseKind::Promise, None) => problems.push(FieldProblem::new("amount", "a promise has an amount")),
+        (PauseKind::Promise, Some(a)) if !a.is_positive() => problems.push(FieldProblem::new("amount", "must be more than zero")),
+        (PauseKind::Promise, Some(_)) => {}
+        (_, Some(_)) => problems.push(FieldProblem::new("amount", "only a promise has an amount")),
+        (_, None) => {}
+    }
     ApiError::check(problems)?;
-    let pause_id = tx.add_pause(tenant, debtor.id, p.invoice_id, p.kind.as_str(), p.until, p.reason.trim()).await?;
+    let pause_id = tx.add_pause(tenant, debtor.id, p.invoice_id, p.kind.as_str(), p.until, p.amount, p.reason.trim()).await?;
     let created = tx.pauses_of(tenant, debtor.id).await?.into_iter().find(|x| x.id == pause_id).ok_or(ApiError::NotFound)?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(Pause::from(created))).into_response())
@@ -239,4 +273,88 @@ async fn list_actions(
     let items: Vec<Action> = tx.actions(tenant, q.debtor_id.map(DebtorId), status, page).await?.into_iter().map(Action::from).collect();
     tx.commit().await?;
     Ok(Json(Paged::new(items, page, |a| a.id)))
+}
+
+/// A flag on a debtor's file.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct DebtorFlag {
+    /// broken_promise, cant_pay, wont_pay or wrong_number.
+    flag: Flag,
+    /// The day it was set.
+    #[schema(value_type = String, format = Date)]
+    set_on: Date,
+    /// Why.
+    note: Option<String>,
+}
+
+/// The flags on a debtor's file: wont_pay passes over the soft steps, wrong_number stops calls
+/// and texts, broken_promise and cant_pay inform whoever calls next.
+#[utoipa::path(get, path = "/debtors/{id}/flags", tag = "dunning", params(("id" = i64, Path, description = "Debtor id")),
+    responses((status = 200, body = Vec<DebtorFlag>), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn list_flags(State(app): State<App>, TenantKey(tenant): TenantKey, Path(id): Path<i64>) -> Result<Json<Vec<DebtorFlag>>, ApiError> {
+    let mut tx = app.db.read().await?;
+    tx.debtor(tenant, DebtorId(id)).await?.ok_or(ApiError::NotFound)?;
+    let flags = tx.flags_of(tenant, DebtorId(id)).await?;
+    tx.commit().await?;
+    Ok(Json(flags.into_iter().map(|f| DebtorFlag { flag: f.flag, set_on: f.set_on, note: f.note }).collect()))
+}
+
+/// Clear a flag (a corrected phone number, a debtor who will pay after all).
+#[utoipa::path(post, path = "/debtors/{id}/flags/{flag}/clear", tag = "dunning",
+    params(("id" = i64, Path, description = "Debtor id"), ("flag" = String, Path, description = "The flag")),
+    responses((status = 204, description = "Cleared"), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn clear_flag(
+    State(app): State<App>,
+    TenantKey(tenant): TenantKey,
+    Path((id, flag)): Path<(i64, String)>,
+) -> Result<StatusCode, ApiError> {
+    let flag = Flag::parse(&flag).map_err(|e| ApiError::BadRequest(e.to_string(), vec![FieldProblem::new("flag", "unknown")]))?;
+    let mut tx = app.db.write().await?;
+    tx.debtor(tenant, DebtorId(id)).await?.ok_or(ApiError::NotFound)?;
+    if !tx.clear_flag(tenant, DebtorId(id), flag).await? {
+        return Err(ApiError::NotFound);
+    }
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// One thing that happened in a debtor's file.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct Event {
+    /// The business day.
+    #[schema(value_type = String, format = Date)]
+    on: Date,
+    /// The instant, when recorded.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    at: Option<jiff::Timestamp>,
+    /// invoice_issued, credit_note, payment, action, pause_started, pause_ended, promise_kept,
+    /// promise_broken, arrangement_agreed, arrangement_completed, arrangement_broken,
+    /// arrangement_cancelled, call, flag_set or flag_cleared.
+    kind: &'static str,
+    /// The id of the invoice, credit note, payment, action, pause, arrangement, call or flag.
+    ref_id: i64,
+    /// The amount involved, in cents.
+    amount: Option<Cents>,
+    /// What it was.
+    detail: String,
+}
+
+/// Everything that happened in a debtor's file, in order: invoices, credit notes, payments,
+/// actions of the daily run, pauses and how they ended, arrangements, calls and flags.
+#[utoipa::path(get, path = "/debtors/{id}/timeline", tag = "dunning", params(("id" = i64, Path, description = "Debtor id")),
+    responses((status = 200, body = Vec<Event>), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn timeline(State(app): State<App>, TenantKey(tenant): TenantKey, Path(id): Path<i64>) -> Result<Json<Vec<Event>>, ApiError> {
+    let mut tx = app.db.read().await?;
+    tx.debtor(tenant, DebtorId(id)).await?.ok_or(ApiError::NotFound)?;
+    let events = tx.timeline(tenant, DebtorId(id)).await?;
+    tx.commit().await?;
+    Ok(Json(
+        events
+            .into_iter()
+            .map(|e| Event { on: e.on, at: e.at, kind: e.kind, ref_id: e.ref_id, amount: e.amount, detail: e.detail })
+            .collect(),
+    ))
 }

@@ -1,12 +1,15 @@
 //! The REST API under `/api/v1`, with its OpenAPI description generated from these handlers.
 
+mod arrangements;
 pub mod calc;
 mod credit_notes;
 mod debtors;
 mod dunning;
 mod invoices;
 mod payments;
+mod policies;
 mod tenants;
+mod worklist;
 
 pub use tenants::{IssuedKey, TenantWithKey, issue_api_key, provision_tenant};
 
@@ -34,7 +37,7 @@ use crate::problem::ApiError;
         (name = "invoices", description = "Invoices and their status"),
         (name = "credit-notes", description = "Credit notes"),
         (name = "payments", description = "Payments received and their allocation to invoices"),
-        (name = "dunning", description = "Pauses of the dunning track and the actions of the daily run"),
+        (name = "dunning", description = "Policies, pauses, promises, arrangements, the call worklist, the actions of the daily run and each debtor's timeline"),
         (name = "law", description = "Dutch collection law: collection costs and statutory interest, with their breakdown"),
     )
 )]
@@ -63,6 +66,9 @@ pub fn routes() -> OpenApiRouter<App> {
         .merge(payments::routes())
         .merge(calc::routes())
         .merge(dunning::routes())
+        .merge(policies::routes())
+        .merge(arrangements::routes())
+        .merge(worklist::routes())
 }
 
 /// Default and largest page size of a list.

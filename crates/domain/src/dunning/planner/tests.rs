@@ -64,7 +64,7 @@ fn consumer_policy() -> Policy {
 }
 
 fn file<'a>(d: &'a Debtor, invoices: &'a [Invoice], done: &'a [StepDone], pauses: &'a [Pause]) -> DebtorFile<'a> {
-    DebtorFile { debtor: d, invoices, done, pauses }
+    DebtorFile { debtor: d, state: DebtorState::default(), invoices, done, pauses }
 }
 
 #[test]
@@ -139,26 +139,61 @@ fn pauses_and_paid_invoices_stop_the_track() {
     assert_eq!(plan(&file(&d, &inv, &[], &[]), &p, today).map(|a| a.invoices), Some(vec![InvoiceId(1)]), "the paid one is not listed");
     for pause in [
         Pause::Dispute { invoice_id: InvoiceId(1), until: None },
-        Pause::Arrangement { invoice_ids: vec![InvoiceId(1)] },
+        Pause::Arrangement { invoice_ids: vec![InvoiceId(1)], breaks_on: Some(add_days(today, 1)) },
+        Pause::Arrangement { invoice_ids: vec![InvoiceId(1)], breaks_on: None },
         Pause::Promise { until: today },
         Pause::Hold { until: Some(date(2026, 4, 30)) },
         Pause::DebtHelp,
     ] {
         assert_eq!(plan(&file(&d, &inv, &[], std::slice::from_ref(&pause)), &p, today), None, "{pause:?}");
     }
-    let expired = [Pause::Dispute { invoice_id: InvoiceId(1), until: Some(date(2026, 4, 3)) }, Pause::Promise { until: date(2026, 4, 3) }];
-    assert!(plan(&file(&d, &inv, &[], &expired), &p, today).is_some(), "expired pauses no longer hold");
+    let expired = [
+        Pause::Dispute { invoice_id: InvoiceId(1), until: Some(date(2026, 4, 3)) },
+        Pause::Promise { until: date(2026, 4, 3) },
+        Pause::Arrangement { invoice_ids: vec![InvoiceId(1)], breaks_on: Some(today) },
+    ];
+    assert!(plan(&file(&d, &inv, &[], &expired), &p, today).is_some(), "expired pauses and a broken arrangement no longer hold");
 }
 
 #[test]
 fn channels_fit_the_debtor() {
+    let ok = DebtorState::default();
     let offline = debtor(DebtorKind::Consumer, DigitalAffinity::Offline, true, true);
-    assert_eq!(reachable_channels(&[Channel::Email, Channel::Sms], &offline), [Channel::Letter], "never digital-only");
-    let no_email = debtor(DebtorKind::Consumer, DigitalAffinity::Online, false, true);
-    assert_eq!(reachable_channels(&[Channel::Email, Channel::Whatsapp, Channel::Sms], &no_email), [Channel::Sms], "WhatsApp needs opt-in");
+    assert_eq!(reachable_channels(&[Channel::Email, Channel::Sms], &offline, ok), [Channel::Letter], "never digital-only");
+    let mut no_email = debtor(DebtorKind::Consumer, DigitalAffinity::Online, false, true);
+    assert_eq!(reachable_channels(&[Channel::Email, Channel::Whatsapp, Channel::Sms], &no_email, ok), [Channel::Sms], "WhatsApp needs opt-in");
     let unreachable = debtor(DebtorKind::Consumer, DigitalAffinity::Online, false, false);
-    assert_eq!(reachable_channels(&[Channel::Email], &unreachable), Vec::<Channel>::new());
-    assert_eq!(reachable_channels(&[Channel::Phone], &offline), [Channel::Phone]);
+    assert_eq!(reachable_channels(&[Channel::Email], &unreachable, ok), Vec::<Channel>::new());
+    assert_eq!(reachable_channels(&[Channel::Phone], &offline, ok), [Channel::Phone]);
+    // A wrong number reaches nobody: no call, no SMS, no WhatsApp; a letter instead.
+    no_email.contacts[0].whatsapp_opt_in = true;
+    let wrong = DebtorState { wrong_number: true, ..ok };
+    assert_eq!(reachable_channels(&[Channel::Whatsapp, Channel::Sms], &no_email, wrong), [Channel::Letter]);
+    assert_eq!(reachable_channels(&[Channel::Phone], &no_email, wrong), Vec::<Channel>::new());
+}
+
+#[test]
+fn wont_pay_passes_over_the_soft_steps_toward_hand_over() {
+    let d = debtor(DebtorKind::Consumer, DigitalAffinity::Online, true, true);
+    let inv = [invoice(1, date(2026, 3, 31), 25_000)];
+    let p = consumer_policy();
+    // The reminder went out on 4 April; on the call (9 April) the debtor says they will not pay.
+    let done = [StepDone { invoice_id: InvoiceId(1), step: 1, on: date(2026, 4, 4) }, StepDone {
+        invoice_id: InvoiceId(1),
+        step: 2,
+        on: date(2026, 4, 9),
+    }];
+    let state = DebtorState::from_flags(&[(Flag::WontPay, date(2026, 4, 9)), (Flag::BrokenPromise, date(2026, 4, 1))]);
+    assert_eq!(state.escalated_on, Some(date(2026, 4, 9)));
+    let f = DebtorFile { state, ..file(&d, &inv, &done, &[]) };
+    let got: Vec<(Date, StepKind)> = preview(&f, &p, date(2026, 4, 10), date(2026, 6, 30)).iter().map(|(d, a)| (*d, a.kind)).collect();
+    // The second reminder (due 14 April) is passed over on the 9th; the letter counts from then,
+    // and the hand-over keeps the letter's full term.
+    assert_eq!(got, [(date(2026, 4, 16), StepKind::FourteenDayLetter), (date(2026, 5, 7), StepKind::HandOver)]);
+    let normal: Vec<(Date, StepKind)> =
+        preview(&file(&d, &inv, &done, &[]), &p, date(2026, 4, 10), date(2026, 6, 30)).iter().map(|(d, a)| (*d, a.kind)).collect();
+    assert_eq!(normal[0], (date(2026, 4, 14), StepKind::Reminder));
+    assert!(got[0].0 < normal[1].0, "faster than the normal track");
 }
 
 fn arb_invoice(id: i64) -> impl Strategy<Value = Invoice> {
@@ -169,7 +204,8 @@ fn arb_pause() -> impl Strategy<Value = Pause> {
     prop_oneof![
         (1i64..5, proptest::option::of(0i32..200))
             .prop_map(|(i, u)| Pause::Dispute { invoice_id: InvoiceId(i), until: u.map(|d| add_days(date(2026, 1, 1), d)) }),
-        (1i64..5).prop_map(|i| Pause::Arrangement { invoice_ids: vec![InvoiceId(i)] }),
+        (1i64..5, proptest::option::of(0i32..200))
+            .prop_map(|(i, b)| Pause::Arrangement { invoice_ids: vec![InvoiceId(i)], breaks_on: b.map(|d| add_days(date(2026, 1, 1), d)) }),
         (0i32..200).prop_map(|d| Pause::Promise { until: add_days(date(2026, 1, 1), d) }),
         (0i32..200).prop_map(|d| Pause::Hold { until: Some(add_days(date(2026, 1, 1), d)) }),
     ]
@@ -184,6 +220,8 @@ proptest! {
         invoices in (1usize..5).prop_flat_map(|n| (1..=n as i64).map(arb_invoice).collect::<Vec<_>>()),
         pauses in proptest::collection::vec(arb_pause(), 0..3),
         gaps in proptest::collection::vec(1i32..40, 1..40),
+        wont_pay in proptest::option::of(0i32..200),
+        wrong_number in any::<bool>(),
     ) {
         let kind = if business { DebtorKind::Business } else { DebtorKind::Consumer };
         let affinity = if offline { DigitalAffinity::Offline } else { DigitalAffinity::Online };
@@ -194,7 +232,8 @@ proptest! {
         let mut today = date(2025, 12, 1);
         for gap in gaps {
             today = add_days(today, gap);
-            let f = file(&d, &invoices, &done, &pauses);
+            let state = DebtorState { escalated_on: wont_pay.map(|w| add_days(date(2026, 1, 1), w)), wrong_number };
+            let f = DebtorFile { state, ..file(&d, &invoices, &done, &pauses) };
             let Some(a) = plan(&f, &policy, today) else { continue };
             // Deterministic, and never for a paid, disputed or paused invoice.
             let again = plan(&f, &policy, today);
@@ -214,13 +253,19 @@ proptest! {
                 }
             }
             prop_assert!(a.due_on <= today);
+            if state.escalated_on.is_some_and(|e| e <= today) {
+                prop_assert!(!a.kind.is_soft(), "{:?} after the debtor said they will not pay", a.kind);
+            }
+            if wrong_number {
+                prop_assert!(!a.channels.iter().any(|c| matches!(c, Channel::Phone | Channel::Sms | Channel::Whatsapp)));
+            }
             prop_assert!(keys.insert(a.key.clone()), "one action per step per cycle: key {} twice", a.key);
             if offline && a.kind != StepKind::CallTask {
                 prop_assert!(a.channels.contains(&Channel::Letter));
             }
             done.extend(a.invoices.iter().map(|&invoice_id| StepDone { invoice_id, step: a.step, on: today }));
             // Replay: planning again on the same day adds nothing.
-            prop_assert_eq!(plan(&file(&d, &invoices, &done, &pauses), &policy, today), None);
+            prop_assert_eq!(plan(&DebtorFile { state, ..file(&d, &invoices, &done, &pauses) }, &policy, today), None);
         }
     }
 }
