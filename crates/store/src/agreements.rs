@@ -20,8 +20,7 @@ use crate::{Page, Result, corrupt};
 
 /// What the debtor has paid or credited on all of its invoices, as stored: what a promise's
 /// progress is measured against.
-const SETTLED_BY_DEBTOR: &str =
-    "CAST((SELECT COALESCE(SUM(i.paid + i.credited), 0) FROM invoices i WHERE i.tenant_id = p.tenant_id AND i.debtor_id = p.debtor_id) AS BIGINT)";
+const SETTLED_BY_DEBTOR: &str = "CAST((SELECT COALESCE(SUM(i.paid + i.credited), 0) FROM invoices i WHERE i.tenant_id = p.tenant_id AND i.debtor_id = p.debtor_id) AS BIGINT)";
 
 /// A promise in force, with what was paid since it was made.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,7 +162,8 @@ impl Tx {
             };
             out.pauses.entry(DebtorId(d)).or_default().push(pause);
         }
-        out.arrangements = self.arrangements_where(tenant, "a.debtor_id BETWEEN $2 AND $3 AND a.status = 'active'", first.0, last.0).await?;
+        out.arrangements =
+            self.arrangements_where(tenant, "a.debtor_id BETWEEN $2 AND $3 AND a.status = 'active'", first.0, last.0).await?;
         let rows: Vec<(i64, String, jiff_sqlx::Date)> = dispatch!(self, c => sqlx::query_as(
             "SELECT debtor_id, flag, set_on FROM debtor_flags WHERE tenant_id = $1 AND debtor_id BETWEEN $2 AND $3 AND cleared_at IS NULL")
             .bind(tenant.0).bind(first.0).bind(last.0).fetch_all(c).await?);
@@ -193,8 +193,7 @@ impl Tx {
         w.and_in("arrangement_id", rows.iter().map(|r| r.0));
         let (clause, args) = w.finish("ORDER BY arrangement_id, invoice_id LIMIT ?", u32::MAX);
         let sql = format!("SELECT arrangement_id, invoice_id FROM arrangement_invoices{clause}");
-        let links: Vec<(i64, i64)> =
-            dispatch!(self, c => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), args).fetch_all(c).await?);
+        let links: Vec<(i64, i64)> = dispatch!(self, c => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), args).fetch_all(c).await?);
         let mut invoices: HashMap<i64, Vec<InvoiceId>> = HashMap::new();
         for (a, i) in links {
             invoices.entry(a).or_default().push(InvoiceId(i));
@@ -386,7 +385,14 @@ impl Tx {
             "SELECT id, issue_date, created_at, number, total, due_date FROM invoices WHERE tenant_id = $1 AND debtor_id = $2")
             .bind(t).bind(d).fetch_all(c).await?);
         for (id, issued, at, number, total, due) in invoices {
-            push(issued.to_jiff(), Some(at.0), "invoice_issued", id, Some(cents(total, "total")?), format!("{number}, due {}", due.to_jiff()));
+            push(
+                issued.to_jiff(),
+                Some(at.0),
+                "invoice_issued",
+                id,
+                Some(cents(total, "total")?),
+                format!("{number}, due {}", due.to_jiff()),
+            );
         }
         let notes: Vec<(i64, jiff_sqlx::Date, Stamp, String, i64)> = dispatch!(self, c => sqlx::query_as(
             "SELECT id, issue_date, created_at, number, total FROM credit_notes WHERE tenant_id = $1 AND debtor_id = $2")
@@ -400,7 +406,8 @@ impl Tx {
         for (id, on, at, amount, description) in payments {
             push(on.to_jiff(), Some(at.0), "payment", id, Some(cents(amount, "amount")?), description.unwrap_or_default());
         }
-        let actions: Vec<(i64, jiff_sqlx::Date, Stamp, String, String, i64, String, String)> = dispatch!(self, c => sqlx::query_as(
+        type ActionRow = (i64, jiff_sqlx::Date, Stamp, String, String, i64, String, String);
+        let actions: Vec<ActionRow> = dispatch!(self, c => sqlx::query_as(
             "SELECT id, run_date, created_at, kind, policy, amount, channels, status FROM dunning_actions WHERE tenant_id = $1 AND debtor_id = $2")
             .bind(t).bind(d).fetch_all(c).await?);
         for (id, on, at, kind, policy, amount, channels, status) in actions {
@@ -408,7 +415,8 @@ impl Tx {
             let detail = format!("{kind} ({policy}) by {}: {status}", if channels.is_empty() { "-".into() } else { channels.join("/") });
             push(on.to_jiff(), Some(at.0), "action", id, Some(cents(amount, "amount")?), detail);
         }
-        type PauseRow = (i64, Stamp, Option<Stamp>, String, Option<jiff_sqlx::Date>, Option<String>, Option<i64>, Option<String>, Option<i64>);
+        type PauseRow =
+            (i64, Stamp, Option<Stamp>, String, Option<jiff_sqlx::Date>, Option<String>, Option<i64>, Option<String>, Option<i64>);
         let pauses: Vec<PauseRow> = dispatch!(self, c => sqlx::query_as(
             "SELECT id, created_at, ended_at, kind, until, reason, amount, outcome, invoice_id FROM pauses WHERE tenant_id = $1 AND debtor_id = $2")
             .bind(t).bind(d).fetch_all(c).await?);
@@ -437,7 +445,14 @@ impl Tx {
         for a in self.arrangements_of(tenant, debtor).await? {
             let n = a.schedule.instalments.len();
             let detail = format!("{n} instalments over {} invoices", a.invoice_ids.len());
-            push(domain::dates::business_date(a.created_at), Some(a.created_at), "arrangement_agreed", a.id, Some(a.schedule.total()), detail);
+            push(
+                domain::dates::business_date(a.created_at),
+                Some(a.created_at),
+                "arrangement_agreed",
+                a.id,
+                Some(a.schedule.total()),
+                detail,
+            );
             if let Some(on) = a.ended_on {
                 let kind = match a.status.as_str() {
                     "completed" => "arrangement_completed",
@@ -457,7 +472,8 @@ impl Tx {
             };
             push(domain::dates::business_date(at.0), Some(at.0), "call", id, None, detail);
         }
-        let flags: Vec<(i64, jiff_sqlx::Date, Stamp, Option<Stamp>, String, Option<String>)> = dispatch!(self, c => sqlx::query_as(
+        type FlagRow = (i64, jiff_sqlx::Date, Stamp, Option<Stamp>, String, Option<String>);
+        let flags: Vec<FlagRow> = dispatch!(self, c => sqlx::query_as(
             "SELECT id, set_on, created_at, cleared_at, flag, note FROM debtor_flags WHERE tenant_id = $1 AND debtor_id = $2")
             .bind(t).bind(d).fetch_all(c).await?);
         for (id, on, at, cleared, f, note) in flags {
@@ -472,9 +488,7 @@ impl Tx {
         }
         // By day, then by instant (events without one — an arrangement's end, judged by a run —
         // last on their day), then by kind and id for a stable order.
-        ev.sort_by(|a, b| {
-            (a.on, a.at.is_none(), a.at, a.kind, a.ref_id).cmp(&(b.on, b.at.is_none(), b.at, b.kind, b.ref_id))
-        });
+        ev.sort_by(|a, b| (a.on, a.at.is_none(), a.at, a.kind, a.ref_id).cmp(&(b.on, b.at.is_none(), b.at, b.kind, b.ref_id)));
         Ok(ev)
     }
 }

@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 
 use domain::debtor::Debtor;
-use domain::dunning::defaults::default_policy_for;
 use domain::dunning::agreement::{PromiseOutcome, Standing};
+use domain::dunning::defaults::default_policy_for;
 use domain::dunning::planner::{DebtorFile, DebtorState, Flag, Pause, PlannedAction, StepDone, plan, replay};
 use domain::dunning::policy::{Policy, StepKind};
 use domain::ids::{DebtorId, InvoiceId, TenantId};
@@ -80,7 +80,13 @@ fn judge(agreements: Agreements, day: Date) -> (HashMap<DebtorId, Vec<Pause>>, V
 
 /// Stores what the run found, counting only what this run changed (a concurrent run may have
 /// stored it first).
-async fn store_findings(tx: &mut store::Tx, tenant: TenantId, day: Date, found: &[Finding], report: &mut RunReport) -> Result<(), StoreError> {
+async fn store_findings(
+    tx: &mut store::Tx,
+    tenant: TenantId,
+    day: Date,
+    found: &[Finding],
+    report: &mut RunReport,
+) -> Result<(), StoreError> {
     for f in found {
         match *f {
             Finding::PromiseKept { id } => {
@@ -157,8 +163,6 @@ fn status_of(a: &PlannedAction) -> ActionStatus {
     }
 }
 
-/// The action for one debtor: each group of invoices that follows the same policy is planned,
-/// and the step due most recently wins (one step per debtor per day).
 /// A debtor's open invoices with the policy chosen for each, if any.
 #[derive(Default)]
 struct OpenInvoices {
@@ -166,30 +170,29 @@ struct OpenInvoices {
     policies: Vec<Option<String>>,
 }
 
+/// The action for one debtor (`file` lists its open invoices, `own_policies` the policy chosen
+/// for each, if any): each group of invoices that follows the same policy is planned, and the
+/// step due most recently wins (one step per debtor per day).
 fn plan_debtor(
-    debtor: &Debtor,
-    open: &OpenInvoices,
+    file: DebtorFile<'_>,
+    own_policies: &[Option<String>],
     debtor_policy: Option<&str>,
-    state: DebtorState,
-    done: &[StepDone],
-    pauses: &[Pause],
     book: &mut PolicyBook,
     day: Date,
 ) -> Option<PlannedAction> {
-    let (invoices, names): (&[Invoice], Vec<String>) =
-        (&open.invoices, open.policies.iter().map(|own| book.resolve(debtor, debtor_policy, own.as_deref())).collect());
+    let names: Vec<String> = own_policies.iter().map(|own| book.resolve(file.debtor, debtor_policy, own.as_deref())).collect();
     let mut groups: Vec<&str> = names.iter().map(String::as_str).collect();
     groups.sort_unstable();
     groups.dedup();
     if let [only] = groups[..] {
         // The common case: one policy for all of the debtor's invoices, no copies.
-        return plan(&DebtorFile { debtor, state, invoices, done, pauses }, book.get(only)?, day);
+        return plan(&file, book.get(only)?, day);
     }
     groups
         .into_iter()
         .filter_map(|name| {
-            let list: Vec<Invoice> = invoices.iter().zip(&names).filter(|(_, n)| n.as_str() == name).map(|(i, _)| i.clone()).collect();
-            plan(&DebtorFile { debtor, state, invoices: &list, done, pauses }, book.get(name)?, day)
+            let list: Vec<Invoice> = file.invoices.iter().zip(&names).filter(|(_, n)| n.as_str() == name).map(|(i, _)| i.clone()).collect();
+            plan(&DebtorFile { invoices: &list, ..file }, book.get(name)?, day)
         })
         .max_by_key(|a| (a.due_on, a.step))
 }
@@ -248,16 +251,14 @@ pub async fn run(db: &Db, tenant: TenantId, day: Date, dry_run: bool, batch: u32
             report.debtors += 1;
             let no_pauses = Vec::new();
             let pauses = pauses.get(&debtor.id).unwrap_or(&no_pauses);
-            let Some(action) = plan_debtor(
+            let file = DebtorFile {
                 debtor,
-                open,
-                own_policy.as_deref(),
-                flags.get(&debtor.id).map_or_else(DebtorState::default, |f| DebtorState::from_flags(f)),
-                done_by_debtor.get(&debtor.id).map_or(&[], Vec::as_slice),
+                state: flags.get(&debtor.id).map_or_else(DebtorState::default, |f| DebtorState::from_flags(f)),
+                invoices: &open.invoices,
+                done: done_by_debtor.get(&debtor.id).map_or(&[], Vec::as_slice),
                 pauses,
-                &mut book,
-                day,
-            ) else {
+            };
+            let Some(action) = plan_debtor(file, &open.policies, own_policy.as_deref(), &mut book, day) else {
                 continue;
             };
             planned.push(action);
@@ -304,7 +305,10 @@ pub async fn preview_debtor(
     let state = agreements.flags.get(&debtor).map_or_else(DebtorState::default, |f| DebtorState::from_flags(f));
     // Judged as of the first day: what holds then holds until it would break without payment.
     let pauses = judge(agreements, from).0.remove(&debtor).unwrap_or_default();
-    Ok(replay(done, from, until, |done, day| plan_debtor(&d, &open, own.as_deref(), state, done, &pauses, &mut book, day)))
+    Ok(replay(done, from, until, |done, day| {
+        let file = DebtorFile { debtor: &d, state, invoices: &open.invoices, done, pauses: &pauses };
+        plan_debtor(file, &open.policies, own.as_deref(), &mut book, day)
+    }))
 }
 
 /// Reads every open invoice of a tenant the way the run does, and nothing else: the floor a run

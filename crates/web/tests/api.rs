@@ -56,6 +56,15 @@ impl TestApp {
         (s, b)
     }
 
+    async fn put(&self, key: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        let (s, b, _) = self.send(self.http.put(self.url(path)).bearer_auth(key).json(&body)).await;
+        (s, b)
+    }
+
+    async fn post_empty(&self, key: &str, path: &str) -> StatusCode {
+        self.send(self.http.post(self.url(path)).bearer_auth(key)).await.0
+    }
+
     async fn tenant(&self, name: &str) -> Tenant {
         let (s, b) = self.post(ADMIN, "/tenants", json!({"legal_name": name, "iban": "NL91ABNA0417164300"})).await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
@@ -582,6 +591,21 @@ async fn operations_endpoints(db: Db) {
     described.sort();
     let expected = [
         ("GET", "/actions"),
+        ("GET", "/policies"),
+        ("PUT", "/policies/{name}"),
+        ("GET", "/policy-assignments"),
+        ("PUT", "/policy-assignments"),
+        ("PUT", "/debtors/{id}/policy"),
+        ("PUT", "/invoices/{id}/policy"),
+        ("GET", "/debtors/{id}/arrangements"),
+        ("POST", "/debtors/{id}/arrangements"),
+        ("POST", "/arrangements/{id}/cancel"),
+        ("GET", "/tasks"),
+        ("POST", "/tasks/{id}/calls"),
+        ("POST", "/debtors/{id}/calls"),
+        ("GET", "/debtors/{id}/flags"),
+        ("POST", "/debtors/{id}/flags/{flag}/clear"),
+        ("GET", "/debtors/{id}/timeline"),
         ("GET", "/calc/collection-costs"),
         ("GET", "/calc/interest"),
         ("GET", "/credit-notes"),
@@ -616,7 +640,7 @@ async fn operations_endpoints(db: Db) {
     expected.sort();
     assert_eq!(described, expected);
     for (method, path) in &described {
-        let url = app.url(&path.replace("{id}", "999999999"));
+        let url = app.url(&path.replace("{id}", "999999999").replace("{name}", "p").replace("{flag}", "wont_pay"));
         let req = app
             .http
             .request(method.parse().expect("method"), url)
@@ -674,7 +698,11 @@ async fn dunning_pauses_and_actions(db: Db) {
         app.post(&t.key, &format!("/debtors/{d}/pauses"), json!({"kind": "dispute", "invoice_id": inv, "reason": "goods damaged"})).await;
     assert_eq!((s, &p["kind"], &p["invoice_id"]), (StatusCode::CREATED, &json!("dispute"), &json!(inv)), "{p}");
     let (s, h) = app
-        .post(&t.key, &format!("/debtors/{d}/pauses"), json!({"kind": "promise", "until": "2099-03-01", "amount": 500, "reason": "pays on payday"}))
+        .post(
+            &t.key,
+            &format!("/debtors/{d}/pauses"),
+            json!({"kind": "promise", "until": "2099-03-01", "amount": 500, "reason": "pays on payday"}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{h}");
     for (body, field) in [
@@ -720,7 +748,203 @@ async fn dunning_pauses_and_actions(db: Db) {
     assert_eq!((s, fields(&b)), (StatusCode::BAD_REQUEST, vec!["status".to_string()]));
 }
 
+async fn dunning_policies(db: Db) {
+    let app = TestApp::start(db).await;
+    let t = app.tenant("Policies B.V.").await;
+    let other = app.tenant("Other B.V.").await;
+    let d = app.debtor(&t, "A").await;
+    let inv = app.invoice(&t, d, "F-1", "2026-02-01", 1_000).await["id"].as_i64().expect("id");
+
+    let (s, list) = app.get(&t.key, "/policies").await;
+    let list = list.as_array().cloned().unwrap_or_default();
+    assert_eq!((s, list.len()), (StatusCode::OK, 12), "two kinds, three segments, online or not");
+    assert!(list.iter().all(|p| p["source"] == "default" && p["steps"].as_array().is_some_and(|s| !s.is_empty())));
+
+    let firm = json!({"steps": [
+        {"kind": "reminder", "anchor": "due_date", "offset_days": 3, "channels": ["email"], "template": "reminder"},
+        {"kind": "demand", "anchor": "previous_step", "offset_days": 7, "channels": ["email", "letter"], "template": "demand",
+         "starts_interest": true}
+    ]});
+    let (s, p) = app.put(&t.key, "/policies/firm", firm.clone()).await;
+    assert_eq!((s, &p["name"], &p["steps"][1]["starts_interest"]), (StatusCode::OK, &json!("firm"), &json!(true)), "{p}");
+    let (s, b) = app.put(&t.key, "/policies/consumer-standard", firm.clone()).await;
+    assert_eq!((s, fields(&b)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["name".to_string()]), "{b}");
+    let bad = json!({"steps": [{"kind": "call_task", "anchor": "due_date", "offset_days": 1, "channels": ["email"], "template": "x"}]});
+    let (s, b) = app.put(&t.key, "/policies/bad", bad).await;
+    assert_eq!((s, fields(&b)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["steps[0].channels".to_string()]), "{b}");
+    let (_, list) = app.get(&t.key, "/policies").await;
+    assert_eq!((&list[0]["source"], &list[0]["name"]), (&json!("tenant"), &json!("firm")));
+    assert_eq!(app.get(&other.key, "/policies").await.1.as_array().map(Vec::len), Some(12), "tenants do not see each other's");
+
+    let (s, a) = app.put(&t.key, "/policy-assignments", json!({"kind": "consumer", "segment": "risk", "policy": "firm"})).await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    let (s, b) = app.put(&t.key, "/policy-assignments", json!({"kind": "consumer", "segment": "risk", "policy": "nope"})).await;
+    assert_eq!((s, fields(&b)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["policy".to_string()]));
+    let (_, all) = app.get(&t.key, "/policy-assignments").await;
+    let assigned: Vec<&Value> = all.as_array().expect("list").iter().filter(|a| !a["policy"].is_null()).collect();
+    assert_eq!(assigned, [&json!({"kind": "consumer", "segment": "risk", "policy": "firm"})]);
+    assert_eq!(all.as_array().map(Vec::len), Some(6));
+    let (other_firm, _) =
+        app.put(&other.key, "/policy-assignments", json!({"kind": "consumer", "segment": "risk", "policy": "firm"})).await;
+    assert_eq!(other_firm, StatusCode::UNPROCESSABLE_ENTITY, "another tenant's policy is unknown here");
+    app.put(&t.key, "/policy-assignments", json!({"kind": "consumer", "segment": "risk", "policy": null})).await;
+    assert!(app.get(&t.key, "/policy-assignments").await.1.as_array().expect("list").iter().all(|a| a["policy"].is_null()));
+
+    assert_eq!(app.put(&t.key, &format!("/debtors/{d}/policy"), json!({"policy": "firm"})).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(app.put(&t.key, &format!("/invoices/{inv}/policy"), json!({"policy": "firm"})).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(app.put(&t.key, &format!("/invoices/{inv}/policy"), json!({"policy": null})).await.0, StatusCode::NO_CONTENT);
+    let (s, b) = app.put(&t.key, &format!("/debtors/{d}/policy"), json!({"policy": "nope"})).await;
+    assert_eq!((s, fields(&b)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["policy".to_string()]));
+    assert_eq!(app.put(&other.key, &format!("/debtors/{d}/policy"), json!({"policy": null})).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.put(&other.key, &format!("/invoices/{inv}/policy"), json!({"policy": null})).await.0, StatusCode::NOT_FOUND);
+}
+
+async fn dunning_arrangements_calls_and_timeline(db: Db) {
+    let app = TestApp::start(db.clone()).await;
+    let t = app.tenant("Calls B.V.").await;
+    let other = app.tenant("Other B.V.").await;
+    let d = app.debtor(&t, "A").await;
+    let f1 = app.invoice(&t, d, "F-1", "2026-02-01", 10_000).await["id"].as_i64().expect("id");
+    let f2 = app.invoice(&t, d, "F-2", "2026-03-01", 5_000).await["id"].as_i64().expect("id");
+    let d2 = app.debtor(&t, "B").await;
+    let g1 = app.invoice(&t, d2, "G-1", "2026-03-01", 5_000).await["id"].as_i64().expect("id");
+    let path = format!("/debtors/{d}/arrangements");
+    let halves = json!([{"due_on": "2099-01-01", "amount": 7_500}, {"due_on": "2099-02-01", "amount": 7_500}]);
+
+    for (body, field) in [
+        (json!({"invoice_ids": [], "instalments": halves}), "invoice_ids"),
+        (json!({"invoice_ids": [f1, g1], "instalments": halves}), "invoice_ids[1]"),
+        (json!({"invoice_ids": [f1], "instalments": halves}), "instalments"),
+        (json!({"invoice_ids": [f1, f2], "instalments": [{"due_on": "2020-01-01", "amount": 15_000}]}), "instalments[0].due_on"),
+        (json!({"invoice_ids": [f1, f2], "instalments": halves, "grace_days": 90}), "grace_days"),
+    ] {
+        let (s, b) = app.post(&t.key, &path, body.clone()).await;
+        assert_eq!((s, fields(&b)), (StatusCode::UNPROCESSABLE_ENTITY, vec![field.to_string()]), "{body}: {b}");
+    }
+    let (s, b) = app.post(&t.key, &path, json!({"invoice_ids": [f1, f1], "instalments": halves})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert!(fields(&b).contains(&"invoice_ids".to_string()), "a double is named: {b}");
+    let (s, a) = app.post(&t.key, &path, json!({"invoice_ids": [f1, f2], "instalments": halves, "note": "two halves"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    assert_eq!(
+        (&a["status"], &a["standing"], &a["breaks_on"], &a["total"], &a["paid"]),
+        (&json!("active"), &json!("kept"), &json!("2099-01-07"), &json!(15_000), &json!(0))
+    );
+    let (s, b) = app.post(&t.key, &path, json!({"invoice_ids": [f2], "instalments": [{"due_on": "2099-01-01", "amount": 5_000}]})).await;
+    assert_eq!((s, fields(&b)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["invoice_ids[0]".to_string()]), "already arranged: {b}");
+    assert_eq!(app.get(&t.key, &path).await.1.as_array().map(Vec::len), Some(1));
+    assert_eq!(app.get(&other.key, &path).await.0, StatusCode::NOT_FOUND);
+    let aid = a["id"].as_i64().expect("id");
+    assert_eq!(app.post_empty(&other.key, &format!("/arrangements/{aid}/cancel")).await, StatusCode::NOT_FOUND);
+    assert_eq!(app.post_empty(&t.key, &format!("/arrangements/{aid}/cancel")).await, StatusCode::NO_CONTENT);
+    assert_eq!(app.post_empty(&t.key, &format!("/arrangements/{aid}/cancel")).await, StatusCode::NOT_FOUND, "cancelled once");
+    assert_eq!(app.get(&t.key, &path).await.1[0]["status"], "cancelled");
+
+    // Calls without a task: the debtor called in.
+    let calls = format!("/debtors/{d}/calls");
+    for (body, field) in [
+        (json!({"outcome": "promise"}), "promise"),
+        (json!({"outcome": "reached", "promise": {"pay_by": "2099-01-01", "amount": 100}}), "promise"),
+        (json!({"outcome": "promise", "promise": {"pay_by": "2020-01-01", "amount": 100}}), "promise.pay_by"),
+        (json!({"outcome": "dispute", "dispute": {"invoice_id": g1, "reason": "not mine"}}), "dispute.invoice_id"),
+        (json!({"outcome": "dispute"}), "dispute"),
+    ] {
+        let (s, b) = app.post(&t.key, &calls, body.clone()).await;
+        assert_eq!((s, fields(&b)), (StatusCode::UNPROCESSABLE_ENTITY, vec![field.to_string()]), "{body}: {b}");
+    }
+    let (s, c) = app.post(&t.key, &calls, json!({"outcome": "cant_pay", "note": "lost their job"})).await;
+    assert_eq!((s, &c["flag"], &c["task_closed"]), (StatusCode::CREATED, &json!("cant_pay"), &json!(false)), "{c}");
+    let offer = &c["offer"];
+    assert_eq!(offer["invoice_ids"], json!([f1, f2]), "the arrangement was cancelled: both are free");
+    let offered: i64 = offer["instalments"].as_array().expect("instalments").iter().map(|i| i["amount"].as_i64().unwrap_or(0)).sum();
+    assert_eq!(offered, 15_000);
+    let (s, c) = app.post(&t.key, &calls, json!({"outcome": "wont_pay"})).await;
+    assert_eq!((s, &c["flag"], &c["offer"]), (StatusCode::CREATED, &json!("wont_pay"), &Value::Null));
+    let (s, c) = app.post(&t.key, &calls, json!({"outcome": "promise", "promise": {"pay_by": "2099-01-01", "amount": 15_000}})).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let pauses = app.get(&t.key, &format!("/debtors/{d}/pauses")).await.1;
+    let promise = pauses.as_array().expect("pauses").iter().find(|p| p["kind"] == "promise").cloned().expect("a promise");
+    assert_eq!((&promise["amount"], &promise["until"]), (&json!(15_000), &json!("2099-01-01")));
+    let (s, c) = app.post(&t.key, &calls, json!({"outcome": "dispute", "dispute": {"invoice_id": f2, "reason": "never delivered"}})).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+
+    // A retried call is logged once.
+    let retry =
+        || app.http.post(app.url(&calls)).bearer_auth(&t.key).header("Idempotency-Key", "call-1").json(&json!({"outcome": "reached"}));
+    let (s1, c1, _) = app.send(retry()).await;
+    let (s2, c2, h2) = app.send(retry()).await;
+    assert_eq!((s1, s2, &c1["call_id"]), (StatusCode::CREATED, StatusCode::CREATED, &c2["call_id"]));
+    assert_eq!(h2["idempotent-replayed"], "true");
+
+    let (s, flags) = app.get(&t.key, &format!("/debtors/{d}/flags")).await;
+    let names: Vec<&str> = flags.as_array().expect("flags").iter().filter_map(|f| f["flag"].as_str()).collect();
+    assert_eq!((s, names), (StatusCode::OK, vec!["cant_pay", "wont_pay"]));
+    assert_eq!(app.post_empty(&t.key, &format!("/debtors/{d}/flags/wont_pay/clear")).await, StatusCode::NO_CONTENT);
+    assert_eq!(app.post_empty(&t.key, &format!("/debtors/{d}/flags/wont_pay/clear")).await, StatusCode::NOT_FOUND);
+    assert_eq!(app.post_empty(&t.key, &format!("/debtors/{d}/flags/angry/clear")).await, StatusCode::BAD_REQUEST);
+    assert_eq!(app.post_empty(&other.key, &format!("/debtors/{d}/flags/cant_pay/clear")).await, StatusCode::NOT_FOUND);
+
+    // A call task as the daily run stores it, then worked from the list.
+    let tenant = domain::ids::TenantId(t.id);
+    let task = domain::dunning::planner::PlannedAction {
+        debtor_id: domain::ids::DebtorId(d),
+        policy: "consumer-standard".into(),
+        step: 2,
+        kind: domain::dunning::policy::StepKind::CallTask,
+        due_on: jiff::civil::date(2026, 11, 20),
+        channels: vec![domain::dunning::policy::Channel::Phone],
+        invoices: vec![domain::ids::InvoiceId(f1)],
+        amount: domain::money::Cents::from_cents_unchecked(10_000),
+        template: "call_task".into(),
+        needs_approval: false,
+        adds_collection_costs: false,
+        starts_interest: false,
+        key: "test-call".into(),
+    };
+    let mut tx = db.write().await.expect("tx");
+    tx.record_actions(tenant, jiff::civil::date(2026, 11, 20), &[(task, store::ActionStatus::TaskOpen)]).await.expect("task");
+    tx.commit().await.expect("commit");
+    let (s, list) = app.get(&t.key, "/tasks").await;
+    let task = list["items"][0].clone();
+    assert_eq!(
+        (s, &task["debtor_name"], &task["amount"], &task["attempts"]),
+        (StatusCode::OK, &json!("A"), &json!(10_000), &json!(0)),
+        "{list}"
+    );
+    assert_eq!(app.get(&other.key, "/tasks").await.1["items"], json!([]));
+    let tid = task["id"].as_i64().expect("id");
+    let on_task = format!("/tasks/{tid}/calls");
+    let (s, c) = app.post(&t.key, &on_task, json!({"outcome": "not_reached"})).await;
+    assert_eq!((s, &c["task_closed"]), (StatusCode::CREATED, &json!(false)), "{c}");
+    assert_eq!(app.get(&t.key, "/tasks").await.1["items"][0]["attempts"], 1);
+    assert_eq!(app.post(&other.key, &on_task, json!({"outcome": "reached"})).await.0, StatusCode::NOT_FOUND);
+    let (s, c) = app.post(&t.key, &on_task, json!({"outcome": "wrong_number", "note": "a bakery answered"})).await;
+    assert_eq!((s, &c["task_closed"], &c["flag"]), (StatusCode::CREATED, &json!(true), &json!("wrong_number")), "{c}");
+    assert_eq!(app.get(&t.key, "/tasks").await.1["items"], json!([]));
+    assert_eq!(app.get(&t.key, "/tasks?closed=true").await.1["items"][0]["id"], tid);
+    let (s, b) = app.post(&t.key, &on_task, json!({"outcome": "reached"})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    assert!(app.get(&t.key, &format!("/actions?debtor_id={d}")).await.1["items"][0]["closed_at"].is_string());
+
+    // The timeline tells it all, in order.
+    let (s, tl) = app.get(&t.key, &format!("/debtors/{d}/timeline")).await;
+    assert_eq!(s, StatusCode::OK);
+    let events = tl.as_array().expect("events");
+    let kinds: Vec<&str> = events.iter().filter_map(|e| e["kind"].as_str()).collect();
+    for k in
+        ["invoice_issued", "arrangement_agreed", "arrangement_cancelled", "call", "flag_set", "flag_cleared", "pause_started", "action"]
+    {
+        assert!(kinds.contains(&k), "{k} in {kinds:?}");
+    }
+    assert_eq!(kinds.iter().filter(|k| **k == "call").count(), 7, "five calls in, two on the task: {kinds:?}");
+    let days: Vec<&str> = events.iter().filter_map(|e| e["on"].as_str()).collect();
+    assert!(days.windows(2).all(|w| w[0] <= w[1]), "in order: {days:?}");
+    assert_eq!(app.get(&other.key, &format!("/debtors/{d}/timeline")).await.0, StatusCode::NOT_FOUND);
+}
+
 on_both_backends!(
+    dunning_policies,
+    dunning_arrangements_calls_and_timeline,
     dunning_pauses_and_actions,
     law_calculator,
     tenant_routes,

@@ -92,10 +92,7 @@ impl Schedule {
             }
         }
         if !self.instalments.is_empty() && self.total() != owed {
-            p.push(FieldProblem::new(
-                "instalments",
-                format!("add up to {}, but {} is owed on the invoices", self.total(), owed),
-            ));
+            p.push(FieldProblem::new("instalments", format!("add up to {}, but {} is owed on the invoices", self.total(), owed)));
         }
         p
     }

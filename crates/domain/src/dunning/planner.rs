@@ -154,7 +154,14 @@ fn on_track(inv: &Invoice, pauses: &[Pause], today: Date) -> bool {
 
 /// The step an invoice should take today, with the day it fell due (see the module docs for the
 /// catch-up rule).
-fn due_step(policy: &Policy, inv: &Invoice, done: &[StepDone], overdue_total: Cents, state: DebtorState, today: Date) -> Option<(usize, Date)> {
+fn due_step(
+    policy: &Policy,
+    inv: &Invoice,
+    done: &[StepDone],
+    overdue_total: Cents,
+    state: DebtorState,
+    today: Date,
+) -> Option<(usize, Date)> {
     let done_on = |i: usize| done.iter().find(|d| d.invoice_id == inv.id && d.step == i).map(|d| d.on);
     let last_done = done.iter().filter(|d| d.invoice_id == inv.id).map(|d| d.step).max();
     // The day the previous step happened or was passed over; None while it is still to happen.
@@ -239,8 +246,10 @@ pub fn plan(file: &DebtorFile<'_>, policy: &Policy, today: Date) -> Option<Plann
     }
     let live: Vec<&Invoice> = file.invoices.iter().filter(|i| on_track(i, file.pauses, today)).collect();
     let overdue_total: Cents = live.iter().filter(|i| i.due_date < today).map(|i| i.outstanding).sum();
-    let candidates: Vec<(usize, Date, &Invoice)> =
-        live.iter().filter_map(|inv| due_step(policy, inv, file.done, overdue_total, file.state, today).map(|(s, d)| (s, d, *inv))).collect();
+    let candidates: Vec<(usize, Date, &Invoice)> = live
+        .iter()
+        .filter_map(|inv| due_step(policy, inv, file.done, overdue_total, file.state, today).map(|(s, d)| (s, d, *inv)))
+        .collect();
     // The step due most recently; on a tie, the further one.
     let &(step, due_on, _) = candidates.iter().max_by_key(|(s, d, _)| (*d, *s))?;
     let mut invoices: Vec<InvoiceId> = candidates.iter().filter(|(s, _, _)| *s == step).map(|(_, _, i)| i.id).collect();

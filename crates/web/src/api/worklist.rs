@@ -88,7 +88,11 @@ struct TaskQuery {
 #[utoipa::path(get, path = "/tasks", tag = "dunning", params(TaskQuery),
     responses((status = 200, body = Paged<Task>), (status = 400, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = [])))]
-async fn list_tasks(State(app): State<App>, TenantKey(tenant): TenantKey, Params(q): Params<TaskQuery>) -> Result<Json<Paged<Task>>, ApiError> {
+async fn list_tasks(
+    State(app): State<App>,
+    TenantKey(tenant): TenantKey,
+    Params(q): Params<TaskQuery>,
+) -> Result<Json<Paged<Task>>, ApiError> {
     let page = PageParams { cursor: q.cursor, limit: q.limit }.page()?;
     let mut tx = app.db.read().await?;
     let items: Vec<Task> = tx.tasks(tenant, q.closed.unwrap_or(false), page).await?.into_iter().map(Task::from).collect();

@@ -161,7 +161,11 @@ fn channels_fit_the_debtor() {
     let offline = debtor(DebtorKind::Consumer, DigitalAffinity::Offline, true, true);
     assert_eq!(reachable_channels(&[Channel::Email, Channel::Sms], &offline, ok), [Channel::Letter], "never digital-only");
     let mut no_email = debtor(DebtorKind::Consumer, DigitalAffinity::Online, false, true);
-    assert_eq!(reachable_channels(&[Channel::Email, Channel::Whatsapp, Channel::Sms], &no_email, ok), [Channel::Sms], "WhatsApp needs opt-in");
+    assert_eq!(
+        reachable_channels(&[Channel::Email, Channel::Whatsapp, Channel::Sms], &no_email, ok),
+        [Channel::Sms],
+        "WhatsApp needs opt-in"
+    );
     let unreachable = debtor(DebtorKind::Consumer, DigitalAffinity::Online, false, false);
     assert_eq!(reachable_channels(&[Channel::Email], &unreachable, ok), Vec::<Channel>::new());
     assert_eq!(reachable_channels(&[Channel::Phone], &offline, ok), [Channel::Phone]);
@@ -178,11 +182,10 @@ fn wont_pay_passes_over_the_soft_steps_toward_hand_over() {
     let inv = [invoice(1, date(2026, 3, 31), 25_000)];
     let p = consumer_policy();
     // The reminder went out on 4 April; on the call (9 April) the debtor says they will not pay.
-    let done = [StepDone { invoice_id: InvoiceId(1), step: 1, on: date(2026, 4, 4) }, StepDone {
-        invoice_id: InvoiceId(1),
-        step: 2,
-        on: date(2026, 4, 9),
-    }];
+    let done = [
+        StepDone { invoice_id: InvoiceId(1), step: 1, on: date(2026, 4, 4) },
+        StepDone { invoice_id: InvoiceId(1), step: 2, on: date(2026, 4, 9) },
+    ];
     let state = DebtorState::from_flags(&[(Flag::WontPay, date(2026, 4, 9)), (Flag::BrokenPromise, date(2026, 4, 1))]);
     assert_eq!(state.escalated_on, Some(date(2026, 4, 9)));
     let f = DebtorFile { state, ..file(&d, &inv, &done, &[]) };
