@@ -47,6 +47,10 @@ impl Db {
                 // a ledger of a million invoices otherwise re-read pages from the OS all the time.
                 .pragma("cache_size", "-65536")
                 .pragma("temp_store", "memory")
+                // Reads through a memory map instead of a read() call and a copy per page: the
+                // daily run reads a fifth of a million-invoice ledger page by page. Only touched
+                // pages take memory, and the OS can drop them (sqlite.org/mmap.html).
+                .pragma("mmap_size", "1073741824")
                 .busy_timeout(Duration::from_secs(10));
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
             // An in-memory database lives in its one connection; a file serves several readers.

@@ -163,12 +163,11 @@ impl Tx {
         with_policies(rows)
     }
 
-    /// Steps done for the invoices of debtors from `first` to `last`.
+    /// Steps done for the invoices of debtors from `first` to `last`, from the progress index by
+    /// debtor alone (joining the invoices probed the progress table for every open invoice).
     pub async fn progress_between(&mut self, tenant: TenantId, first: DebtorId, last: DebtorId) -> Result<Vec<StepDone>> {
         let rows: Vec<(i64, i64, jiff_sqlx::Date)> = dispatch!(self, c => sqlx::query_as(
-            "SELECT p.invoice_id, p.step, p.done_on FROM dunning_progress p \
-             JOIN invoices i ON i.tenant_id = p.tenant_id AND i.id = p.invoice_id \
-             WHERE p.tenant_id = $1 AND i.debtor_id BETWEEN $2 AND $3")
+            "SELECT invoice_id, step, done_on FROM dunning_progress WHERE tenant_id = $1 AND debtor_id BETWEEN $2 AND $3")
             .bind(tenant.0).bind(first.0).bind(last.0).fetch_all(c).await?);
         rows.into_iter()
             .map(|(i, s, d)| {
@@ -372,11 +371,11 @@ impl Tx {
             });
             let ids: HashMap<String, i64> = rows.into_iter().map(|(id, key)| (key, id)).collect();
             stored += ids.len() as u64;
-            let mut progress: Vec<(i64, i64, i64)> = Vec::new();
+            let mut progress: Vec<(i64, i64, i64, i64)> = Vec::new();
             let mut outbox: Vec<(i64, &'static str)> = Vec::new();
             for (a, status, _, _, step) in &encoded {
                 let Some(&id) = ids.get(&a.key) else { continue };
-                progress.extend(a.invoices.iter().map(|inv| (inv.0, *step, id)));
+                progress.extend(a.invoices.iter().map(|inv| (inv.0, *step, id, a.debtor_id.0)));
                 if *status == ActionStatus::Queued {
                     let channel = a.channels.first().ok_or_else(|| StoreError::Corrupt("a queued action needs a channel".into()))?;
                     outbox.push((id, channel.as_str()));
@@ -384,13 +383,13 @@ impl Tx {
             }
             for rows in progress.chunks(1_000) {
                 let sql = format!(
-                    "INSERT INTO dunning_progress (tenant_id, invoice_id, step, done_on, action_id) VALUES {}",
-                    values_list(self.backend(), rows.len(), 5)
+                    "INSERT INTO dunning_progress (tenant_id, invoice_id, step, done_on, action_id, debtor_id) VALUES {}",
+                    values_list(self.backend(), rows.len(), 6)
                 );
                 dispatch!(self, c => {
                     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    for (invoice, step, action) in rows {
-                        q = q.bind(tenant.0).bind(*invoice).bind(*step).bind(day).bind(*action);
+                    for (invoice, step, action, debtor) in rows {
+                        q = q.bind(tenant.0).bind(*invoice).bind(*step).bind(day).bind(*action).bind(*debtor);
                     }
                     q.execute(c).await?.rows_affected()
                 });

@@ -14,7 +14,7 @@ use domain::dunning::policy::{Policy, StepKind};
 use domain::ids::{DebtorId, InvoiceId, TenantId};
 use domain::invoice::Invoice;
 use jiff::civil::Date;
-use store::{ActionStatus, Agreements, Db, StoreError, TenantPolicies};
+use store::{ActionStatus, Agreements, Db, OpenBatch, StoreError, TenantPolicies};
 
 /// Invoices per unit of work by default: large enough to amortise commits, small enough that a
 /// crash loses little and memory stays flat.
@@ -197,8 +197,47 @@ fn plan_debtor(
         .max_by_key(|a| (a.due_on, a.step))
 }
 
+/// A batch read ahead: the open invoices of a range of debtors, and those debtors.
+struct ReadAhead {
+    batch: OpenBatch,
+    debtors: Vec<(Debtor, Option<String>)>,
+}
+
+/// Reads the batches one ahead of the run, on a connection of its own, so that reading the next
+/// batch overlaps with planning and storing this one (on SQLite, reading a batch costs about as
+/// much as storing its actions). The last batch sent is an empty one.
+fn read_ahead(db: Db, tenant: TenantId, size: u32) -> tokio::sync::mpsc::Receiver<Result<ReadAhead, StoreError>> {
+    let (send, receive) = tokio::sync::mpsc::channel(1);
+    tokio::spawn(async move {
+        let mut after = None;
+        loop {
+            let read = async {
+                let mut tx = db.read().await?;
+                let batch = tx.open_invoices_batch(tenant, after, size).await?;
+                let mut ids: Vec<DebtorId> = batch.invoices.iter().map(|(i, _)| i.debtor_id).collect();
+                ids.dedup();
+                let debtors = tx.debtors_by_ids(tenant, &ids).await?;
+                tx.commit().await?;
+                Ok(ReadAhead { batch, debtors })
+            };
+            let next: Result<ReadAhead, StoreError> = read.await;
+            let last = next.as_ref().ok().and_then(|r| r.batch.last_debtor);
+            if send.send(next).await.is_err() || last.is_none() {
+                break;
+            }
+            after = last;
+        }
+    });
+    receive
+}
+
 /// Runs dunning for a tenant on a day, `batch` open invoices per unit of work. With `dry_run`,
 /// plans and reports without storing.
+///
+/// The open invoices and debtors of a batch are read just before its unit of work, while the
+/// previous batch is stored; progress, pauses and agreements are read inside it. A payment
+/// booked in that second is seen by the next run: whatever sends the outbox checks that an
+/// invoice is still open before a message about it goes out.
 pub async fn run(db: &Db, tenant: TenantId, day: Date, dry_run: bool, batch: u32) -> Result<RunReport, StoreError> {
     let mut report = RunReport::default();
     let mut book = {
@@ -208,9 +247,11 @@ pub async fn run(db: &Db, tenant: TenantId, day: Date, dry_run: bool, batch: u32
         PolicyBook::new(p)
     };
     let mut after: Option<DebtorId> = None;
+    let mut batches = read_ahead(db.clone(), tenant, batch.max(1));
     loop {
+        let ReadAhead { batch, debtors } =
+            batches.recv().await.ok_or_else(|| StoreError::Corrupt("the batch reader stopped early".into()))??;
         let mut tx = if dry_run { db.read().await? } else { db.write().await? };
-        let batch = tx.open_invoices_batch(tenant, after, batch.max(1)).await?;
         // Agreements are judged for every debtor from just after the previous batch: also those
         // with nothing open any more (a promise kept by paying everything is still settled).
         let from = DebtorId(after.map_or(0, |a| a.0.saturating_add(1)));
@@ -222,9 +263,6 @@ pub async fn run(db: &Db, tenant: TenantId, day: Date, dry_run: bool, batch: u32
             }
             break;
         };
-        let mut ids: Vec<DebtorId> = batch.invoices.iter().map(|(i, _)| i.debtor_id).collect();
-        ids.dedup();
-        let debtors = tx.debtors_by_ids(tenant, &ids).await?;
         let done = tx.progress_between(tenant, first, last).await?;
         let agreements = tx.agreements_between(tenant, from, last).await?;
         let flags = agreements.flags.clone();

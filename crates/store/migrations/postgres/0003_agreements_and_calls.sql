@@ -33,6 +33,12 @@ ALTER TABLE pauses ADD COLUMN amount BIGINT CHECK (amount > 0);
 ALTER TABLE pauses ADD COLUMN settled_at_start BIGINT;
 ALTER TABLE pauses ADD COLUMN outcome TEXT CHECK (outcome IN ('kept', 'broken'));
 
+-- Progress by debtor: the daily run reads a range of debtors' progress from this index alone,
+-- instead of probing the progress table for every open invoice in the range.
+ALTER TABLE dunning_progress ADD COLUMN debtor_id BIGINT NOT NULL DEFAULT 0;
+UPDATE dunning_progress SET debtor_id = (SELECT i.debtor_id FROM invoices i WHERE i.tenant_id = dunning_progress.tenant_id AND i.id = dunning_progress.invoice_id);
+CREATE INDEX dunning_progress_by_debtor ON dunning_progress (tenant_id, debtor_id, invoice_id, step, done_on);
+
 -- A call task is closed by a call with a final outcome.
 ALTER TABLE dunning_actions ADD COLUMN closed_at TIMESTAMPTZ;
 CREATE INDEX dunning_actions_open_tasks ON dunning_actions (tenant_id, id) WHERE status = 'task_open' AND closed_at IS NULL;
