@@ -6,21 +6,19 @@ use std::collections::HashMap;
 use jiff::civil::Date;
 
 use domain::debtor::{DebtorKind, Segment};
-use domain::dunning::planner::{PlannedAction, StepDone};
+use domain::dunning::planner::{OpenItem, PlannedAction, StepDone};
 use domain::dunning::policy::{Policy, Step};
 use domain::ids::{DebtorId, InvoiceId, TenantId};
-use domain::invoice::Invoice;
 use domain::money::Cents;
 
 use crate::conn::{Tx, dispatch, values_list};
-use crate::invoices::{INVOICE_COLUMNS, InvoiceRow};
 use crate::time::Stamp;
 use crate::{Result, StoreError, corrupt};
 
 /// Open invoices of a range of debtors, with the policy chosen for each invoice, if any.
 pub struct OpenBatch {
     /// Invoices, by debtor id then id.
-    pub invoices: Vec<(Invoice, Option<String>)>,
+    pub invoices: Vec<(OpenItem, Option<String>)>,
     /// The last debtor in the batch; the next batch starts after it.
     pub last_debtor: Option<DebtorId>,
 }
@@ -61,12 +59,17 @@ impl ActionStatus {
 /// indexes on open invoices serve.
 const OPEN: &str = "status = 'open' AND total - paid - credited > 0";
 
-/// Invoice rows with the policy chosen for each, if any.
-fn with_policies(rows: Vec<InvoiceRow>) -> Result<Vec<(Invoice, Option<String>)>> {
+/// What the planner reads of an open invoice, and the policy chosen for it: five columns, not
+/// the whole invoice (on SQLite every column of every row read costs an allocation).
+const ITEM_COLUMNS: &str = "id, debtor_id, due_date, total - paid - credited, policy_name";
+
+type ItemRow = (i64, i64, jiff_sqlx::Date, i64, Option<String>);
+
+fn items(rows: Vec<ItemRow>) -> Result<Vec<(OpenItem, Option<String>)>> {
     rows.into_iter()
-        .map(|mut r| {
-            let policy = r.policy_name.take();
-            Invoice::try_from(r).map(|i| (i, policy))
+        .map(|(id, debtor, due, outstanding, policy)| {
+            let outstanding = Cents::new(outstanding).map_err(|e| corrupt("outstanding", e))?;
+            Ok((OpenItem { id: InvoiceId(id), debtor_id: DebtorId(debtor), due_date: due.to_jiff(), outstanding }, policy))
         })
         .collect()
 }
@@ -133,13 +136,12 @@ impl Tx {
     /// never part of a debtor's.
     pub async fn open_invoices_batch(&mut self, tenant: TenantId, after: Option<DebtorId>, limit: u32) -> Result<OpenBatch> {
         let sql = format!(
-            "SELECT {INVOICE_COLUMNS}, policy_name FROM invoices WHERE tenant_id = $1 AND debtor_id > $2 AND {OPEN} \
-             ORDER BY debtor_id, id LIMIT $3"
+            "SELECT {ITEM_COLUMNS} FROM invoices WHERE tenant_id = $1 AND debtor_id > $2 AND {OPEN} ORDER BY debtor_id, id LIMIT $3"
         );
-        let rows: Vec<InvoiceRow> = dispatch!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let rows: Vec<ItemRow> = dispatch!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(tenant.0).bind(after.map_or(0, |d| d.0)).bind(i64::from(limit) + 1).fetch_all(c).await?);
         let full = rows.len() > limit as usize;
-        let mut invoices = with_policies(rows)?;
+        let mut invoices = items(rows)?;
         if full {
             // The last debtor may continue beyond the limit: leave it whole to the next batch,
             // unless it is the only one (then take all of its invoices).
@@ -155,12 +157,11 @@ impl Tx {
     }
 
     /// One debtor's open invoices, with the policy chosen for each, if any.
-    pub async fn open_invoices_of(&mut self, tenant: TenantId, debtor: DebtorId) -> Result<Vec<(Invoice, Option<String>)>> {
-        let sql =
-            format!("SELECT {INVOICE_COLUMNS}, policy_name FROM invoices WHERE tenant_id = $1 AND debtor_id = $2 AND {OPEN} ORDER BY id");
-        let rows: Vec<InvoiceRow> =
+    pub async fn open_invoices_of(&mut self, tenant: TenantId, debtor: DebtorId) -> Result<Vec<(OpenItem, Option<String>)>> {
+        let sql = format!("SELECT {ITEM_COLUMNS} FROM invoices WHERE tenant_id = $1 AND debtor_id = $2 AND {OPEN} ORDER BY id");
+        let rows: Vec<ItemRow> =
             dispatch!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0).bind(debtor.0).fetch_all(c).await?);
-        with_policies(rows)
+        items(rows)
     }
 
     /// Steps done for the invoices of debtors from `first` to `last`, from the progress index by

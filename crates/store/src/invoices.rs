@@ -29,12 +29,9 @@ pub(crate) struct InvoiceRow {
     payment_reference: Option<String>,
     created_at: Stamp,
     updated_at: Stamp,
-    /// Selected only where the dunning run needs it.
-    #[sqlx(default)]
-    pub(crate) policy_name: Option<String>,
 }
 
-pub(crate) const INVOICE_COLUMNS: &str = "id, tenant_id, debtor_id, number, external_id, issue_date, due_date, currency, total, vat, \
+const INVOICE_COLUMNS: &str = "id, tenant_id, debtor_id, number, external_id, issue_date, due_date, currency, total, vat, \
      paid, credited, status, payment_reference, created_at, updated_at";
 
 fn cents(what: &str, v: i64) -> Result<Cents> {

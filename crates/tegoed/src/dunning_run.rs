@@ -6,13 +6,11 @@
 
 use std::collections::HashMap;
 
-use domain::debtor::Debtor;
 use domain::dunning::agreement::{PromiseOutcome, Standing};
 use domain::dunning::defaults::default_policy_for;
-use domain::dunning::planner::{DebtorFile, DebtorState, Flag, Pause, PlannedAction, StepDone, plan, replay};
+use domain::dunning::planner::{DebtorFile, DebtorProfile, DebtorState, Flag, OpenItem, Pause, PlannedAction, StepDone, plan, replay};
 use domain::dunning::policy::{Policy, StepKind};
 use domain::ids::{DebtorId, InvoiceId, TenantId};
-use domain::invoice::Invoice;
 use jiff::civil::Date;
 use store::{ActionStatus, Agreements, Db, OpenBatch, StoreError, TenantPolicies};
 
@@ -129,7 +127,7 @@ impl PolicyBook {
 
     /// The name of the policy for an invoice: its own, else its debtor's, else the tenant's for
     /// the debtor's kind and segment, else Tegoed's default (made ready to [`PolicyBook::get`]).
-    pub fn resolve(&mut self, debtor: &Debtor, debtor_policy: Option<&str>, invoice_policy: Option<&str>) -> String {
+    pub fn resolve(&mut self, debtor: &DebtorProfile, debtor_policy: Option<&str>, invoice_policy: Option<&str>) -> String {
         let named = invoice_policy
             .or(debtor_policy)
             .or_else(|| self.tenant.assignments.get(&(debtor.kind, debtor.segment)).map(String::as_str))
@@ -166,7 +164,7 @@ fn status_of(a: &PlannedAction) -> ActionStatus {
 /// A debtor's open invoices with the policy chosen for each, if any.
 #[derive(Default)]
 struct OpenInvoices {
-    invoices: Vec<Invoice>,
+    invoices: Vec<OpenItem>,
     policies: Vec<Option<String>>,
 }
 
@@ -191,7 +189,7 @@ fn plan_debtor(
     groups
         .into_iter()
         .filter_map(|name| {
-            let list: Vec<Invoice> = file.invoices.iter().zip(&names).filter(|(_, n)| n.as_str() == name).map(|(i, _)| i.clone()).collect();
+            let list: Vec<OpenItem> = file.invoices.iter().zip(&names).filter(|(_, n)| n.as_str() == name).map(|(i, _)| *i).collect();
             plan(&DebtorFile { invoices: &list, ..file }, book.get(name)?, day)
         })
         .max_by_key(|a| (a.due_on, a.step))
@@ -200,7 +198,7 @@ fn plan_debtor(
 /// A batch read ahead: the open invoices of a range of debtors, and those debtors.
 struct ReadAhead {
     batch: OpenBatch,
-    debtors: Vec<(Debtor, Option<String>)>,
+    debtors: Vec<(DebtorProfile, Option<String>)>,
 }
 
 /// Reads the batches one ahead of the run, on a connection of its own, so that reading the next
@@ -216,7 +214,7 @@ fn read_ahead(db: Db, tenant: TenantId, size: u32) -> tokio::sync::mpsc::Receive
                 let batch = tx.open_invoices_batch(tenant, after, size).await?;
                 let mut ids: Vec<DebtorId> = batch.invoices.iter().map(|(i, _)| i.debtor_id).collect();
                 ids.dedup();
-                let debtors = tx.debtors_by_ids(tenant, &ids).await?;
+                let debtors = tx.debtor_profiles(tenant, &ids).await?;
                 tx.commit().await?;
                 Ok(ReadAhead { batch, debtors })
             };
@@ -332,7 +330,7 @@ pub async fn preview_debtor(
 ) -> Result<Vec<(Date, PlannedAction)>, StoreError> {
     let mut tx = db.read().await?;
     let mut book = PolicyBook::new(tx.tenant_policies(tenant).await?);
-    let Some((d, own)) = tx.debtors_by_ids(tenant, &[debtor]).await?.into_iter().next() else {
+    let Some((d, own)) = tx.debtor_profiles(tenant, &[debtor]).await?.into_iter().next() else {
         return Ok(Vec::new());
     };
     let (invoices, policies) = tx.open_invoices_of(tenant, debtor).await?.into_iter().unzip();

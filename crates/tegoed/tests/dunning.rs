@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use domain::dates::add_days;
 use domain::dunning::agreement::{Instalment, Schedule};
-use domain::dunning::planner::Flag;
+use domain::dunning::planner::{Flag, OpenItem};
 use domain::dunning::policy::StepKind;
 use domain::ids::{DebtorId, InvoiceId, TenantId};
 use domain::invoice::Invoice;
@@ -226,7 +226,7 @@ async fn pay(db: &Db, t: TenantId, invoice: InvoiceId, debtor: DebtorId, amount:
 }
 
 /// Debtors with something planned today, each with its open invoices (at least two debtors).
-async fn debtors_on_track(db: &Db, t: TenantId) -> Vec<(DebtorId, Vec<Invoice>)> {
+async fn debtors_on_track(db: &Db, t: TenantId) -> Vec<(DebtorId, Vec<OpenItem>)> {
     let planned = run(db, t, AS_OF, true, BATCH_INVOICES).await.expect("dry run").planned;
     let mut tx = db.read().await.expect("tx");
     let mut out = Vec::new();
@@ -294,14 +294,15 @@ async fn an_arrangement_holds_its_invoices_until_an_instalment_is_missed(db: Db)
         grace_days: 5,
     };
     let ids: Vec<InvoiceId> = open.iter().map(|i| i.id).collect();
-    let settled: Cents = open.iter().map(|i| i.paid + i.credited).sum();
+    let other_ids: Vec<InvoiceId> = other_open.iter().map(|i| i.id).collect();
     let mut tx = db.write().await.expect("tx");
+    let settled_on = |invoices: &[Invoice]| invoices.iter().map(|i| i.paid + i.credited).sum::<Cents>();
+    let settled = settled_on(&tx.invoices_by_id(t, &ids).await.expect("invoices"));
+    let other_settled = settled_on(&tx.invoices_by_id(t, &other_ids).await.expect("invoices"));
     let plan = schedule(add_days(AS_OF, 10), add_days(AS_OF, 40), owed);
     assert!(plan.problems(owed, AS_OF).is_empty());
     tx.add_arrangement(t, debtor, &ids, &plan, settled, Some("two halves")).await.expect("arrangement");
     let other_owed: Cents = other_open.iter().map(|i| i.outstanding).sum();
-    let other_ids: Vec<InvoiceId> = other_open.iter().map(|i| i.id).collect();
-    let other_settled: Cents = other_open.iter().map(|i| i.paid + i.credited).sum();
     tx.add_arrangement(t, other, &other_ids, &schedule(add_days(AS_OF, 10), add_days(AS_OF, 20), other_owed), other_settled, None)
         .await
         .expect("arrangement");

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::policy::{Anchor, Channel, Policy, StepKind};
 use crate::dates::add_days;
-use crate::debtor::{Debtor, DigitalAffinity, word_enum};
+use crate::debtor::{Debtor, DebtorKind, DigitalAffinity, Segment, word_enum};
 use crate::ids::{DebtorId, InvoiceId};
 use crate::invoice::{Invoice, InvoiceStatus};
 use crate::money::Cents;
@@ -101,15 +101,76 @@ impl DebtorState {
     }
 }
 
+/// What the planner needs of an open invoice: no more, so that the daily run reads no more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenItem {
+    /// The invoice.
+    pub id: InvoiceId,
+    /// Its debtor.
+    pub debtor_id: DebtorId,
+    /// Its due date.
+    pub due_date: Date,
+    /// What is still owed on it.
+    pub outstanding: Cents,
+}
+
+impl OpenItem {
+    /// The invoice as the planner sees it, if it is open with money owed.
+    pub fn of(inv: &Invoice) -> Option<Self> {
+        (inv.status == InvoiceStatus::Open && inv.outstanding.is_positive()).then_some(OpenItem {
+            id: inv.id,
+            debtor_id: inv.debtor_id,
+            due_date: inv.due_date,
+            outstanding: inv.outstanding,
+        })
+    }
+}
+
+/// What the planner needs of a debtor: which track, and how they can be reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DebtorProfile {
+    /// The debtor.
+    pub id: DebtorId,
+    /// Consumer or business.
+    pub kind: DebtorKind,
+    /// Segment.
+    pub segment: Segment,
+    /// Online or hardly online.
+    pub digital_affinity: DigitalAffinity,
+    /// A contact has an email address.
+    pub has_email: bool,
+    /// A contact has a phone number.
+    pub has_phone: bool,
+    /// A contact with a phone number agreed to WhatsApp.
+    pub whatsapp_opt_in: bool,
+    /// The debtor has a postal address.
+    pub has_address: bool,
+}
+
+impl From<&Debtor> for DebtorProfile {
+    fn from(d: &Debtor) -> Self {
+        DebtorProfile {
+            id: d.id,
+            kind: d.kind,
+            segment: d.segment,
+            digital_affinity: d.digital_affinity,
+            has_email: d.contacts.iter().any(|c| c.email.is_some()),
+            has_phone: d.contacts.iter().any(|c| c.phone.is_some()),
+            whatsapp_opt_in: d.contacts.iter().any(|c| c.phone.is_some() && c.whatsapp_opt_in),
+            has_address: d.address.is_some(),
+        }
+    }
+}
+
 /// What the planner knows of one debtor.
 #[derive(Debug, Clone, Copy)]
 pub struct DebtorFile<'a> {
     /// The debtor.
-    pub debtor: &'a Debtor,
+    pub debtor: &'a DebtorProfile,
     /// Flags on the file.
     pub state: DebtorState,
-    /// The debtor's invoices (any status; only open ones are considered).
-    pub invoices: &'a [Invoice],
+    /// The debtor's open invoices.
+    pub invoices: &'a [OpenItem],
     /// Steps done, per invoice.
     pub done: &'a [StepDone],
     /// Pauses in force or past.
@@ -147,16 +208,16 @@ pub struct PlannedAction {
     pub key: String,
 }
 
-/// Whether an invoice is on the track today: open, money owed, and not paused.
-fn on_track(inv: &Invoice, pauses: &[Pause], today: Date) -> bool {
-    inv.status == InvoiceStatus::Open && inv.outstanding.is_positive() && !pauses.iter().any(|p| p.covers(inv.id, today))
+/// Whether an open invoice is on the track today: money owed, and not paused.
+fn on_track(inv: &OpenItem, pauses: &[Pause], today: Date) -> bool {
+    inv.outstanding.is_positive() && !pauses.iter().any(|p| p.covers(inv.id, today))
 }
 
 /// The step an invoice should take today, with the day it fell due (see the module docs for the
 /// catch-up rule).
 fn due_step(
     policy: &Policy,
-    inv: &Invoice,
+    inv: &OpenItem,
     done: &[StepDone],
     overdue_total: Cents,
     state: DebtorState,
@@ -209,10 +270,10 @@ fn due_step(
 /// Channels for a step that can reach this debtor, in the step's order. A debtor who is hardly
 /// online always gets a letter (never a digital-only step); WhatsApp only with opt-in.
 /// A phone number known to be wrong reaches nobody: no calls, SMS or WhatsApp.
-pub fn reachable_channels(step_channels: &[Channel], debtor: &Debtor, state: DebtorState) -> Vec<Channel> {
-    let has_email = debtor.contacts.iter().any(|c| c.email.is_some());
-    let has_phone = !state.wrong_number && debtor.contacts.iter().any(|c| c.phone.is_some());
-    let whatsapp = has_phone && debtor.contacts.iter().any(|c| c.phone.is_some() && c.whatsapp_opt_in);
+pub fn reachable_channels(step_channels: &[Channel], debtor: &DebtorProfile, state: DebtorState) -> Vec<Channel> {
+    let has_email = debtor.has_email;
+    let has_phone = !state.wrong_number && debtor.has_phone;
+    let whatsapp = has_phone && debtor.whatsapp_opt_in;
     let offline = debtor.digital_affinity == DigitalAffinity::Offline;
     let mut out: Vec<Channel> = step_channels
         .iter()
@@ -221,12 +282,12 @@ pub fn reachable_channels(step_channels: &[Channel], debtor: &Debtor, state: Deb
             Channel::Email => has_email && !offline,
             Channel::Sms => has_phone && !offline,
             Channel::Whatsapp => whatsapp && !offline,
-            Channel::Letter => debtor.address.is_some(),
+            Channel::Letter => debtor.has_address,
             Channel::Phone => has_phone,
         })
         .collect();
     let is_call = step_channels == [Channel::Phone];
-    if !is_call && debtor.address.is_some() && !out.contains(&Channel::Letter) && (offline || out.is_empty()) {
+    if !is_call && debtor.has_address && !out.contains(&Channel::Letter) && (offline || out.is_empty()) {
         out.push(Channel::Letter);
     }
     out
@@ -244,9 +305,9 @@ pub fn plan(file: &DebtorFile<'_>, policy: &Policy, today: Date) -> Option<Plann
         // At most one step per debtor per day: a second run on the same date adds nothing.
         return None;
     }
-    let live: Vec<&Invoice> = file.invoices.iter().filter(|i| on_track(i, file.pauses, today)).collect();
+    let live: Vec<&OpenItem> = file.invoices.iter().filter(|i| on_track(i, file.pauses, today)).collect();
     let overdue_total: Cents = live.iter().filter(|i| i.due_date < today).map(|i| i.outstanding).sum();
-    let candidates: Vec<(usize, Date, &Invoice)> = live
+    let candidates: Vec<(usize, Date, &OpenItem)> = live
         .iter()
         .filter_map(|inv| due_step(policy, inv, file.done, overdue_total, file.state, today).map(|(s, d)| (s, d, *inv)))
         .collect();

@@ -63,14 +63,19 @@ fn consumer_policy() -> Policy {
     default_policy_for(DebtorKind::Consumer, Segment::Standard, DigitalAffinity::Online)
 }
 
-fn file<'a>(d: &'a Debtor, invoices: &'a [Invoice], done: &'a [StepDone], pauses: &'a [Pause]) -> DebtorFile<'a> {
+/// The open ones among invoices, as the planner sees them.
+fn items(invoices: &[Invoice]) -> Vec<OpenItem> {
+    invoices.iter().filter_map(OpenItem::of).collect()
+}
+
+fn file<'a>(d: &'a DebtorProfile, invoices: &'a [OpenItem], done: &'a [StepDone], pauses: &'a [Pause]) -> DebtorFile<'a> {
     DebtorFile { debtor: d, state: DebtorState::default(), invoices, done, pauses }
 }
 
 #[test]
 fn a_consumer_track_day_by_day() {
-    let d = debtor(DebtorKind::Consumer, DigitalAffinity::Online, true, true);
-    let inv = [invoice(1, date(2026, 3, 31), 25_000)];
+    let d = DebtorProfile::from(&debtor(DebtorKind::Consumer, DigitalAffinity::Online, true, true));
+    let inv = items(&[invoice(1, date(2026, 3, 31), 25_000)]);
     let steps = preview(&file(&d, &inv, &[], &[]), &consumer_policy(), date(2026, 3, 1), date(2026, 6, 30));
     let got: Vec<(Date, StepKind)> = steps.iter().map(|(day, a)| (*day, a.kind)).collect();
     assert_eq!(
@@ -92,8 +97,8 @@ fn a_consumer_track_day_by_day() {
 
 #[test]
 fn a_small_debt_gets_no_call() {
-    let d = debtor(DebtorKind::Consumer, DigitalAffinity::Online, true, true);
-    let inv = [invoice(1, date(2026, 3, 31), 5_000)];
+    let d = DebtorProfile::from(&debtor(DebtorKind::Consumer, DigitalAffinity::Online, true, true));
+    let inv = items(&[invoice(1, date(2026, 3, 31), 5_000)]);
     let steps = preview(&file(&d, &inv, &[], &[]), &consumer_policy(), date(2026, 3, 1), date(2026, 6, 30));
     assert!(steps.iter().all(|(_, a)| a.kind != StepKind::CallTask));
     // The second reminder counts from the day the call would have been.
@@ -102,8 +107,8 @@ fn a_small_debt_gets_no_call() {
 
 #[test]
 fn invoices_at_the_same_step_share_one_notice() {
-    let d = debtor(DebtorKind::Consumer, DigitalAffinity::Online, true, true);
-    let inv = [invoice(1, date(2026, 3, 31), 10_000), invoice(2, date(2026, 3, 31), 20_000), invoice(3, date(2026, 5, 31), 5_000)];
+    let d = DebtorProfile::from(&debtor(DebtorKind::Consumer, DigitalAffinity::Online, true, true));
+    let inv = items(&[invoice(1, date(2026, 3, 31), 10_000), invoice(2, date(2026, 3, 31), 20_000), invoice(3, date(2026, 5, 31), 5_000)]);
     let a = plan(&file(&d, &inv, &[], &[]), &consumer_policy(), date(2026, 4, 4)).expect("a reminder");
     assert_eq!((a.kind, a.invoices.clone(), a.amount.cents()), (StepKind::Reminder, vec![InvoiceId(1), InvoiceId(2)], 30_000));
     assert_eq!(a.key, plan(&file(&d, &inv, &[], &[]), &consumer_policy(), date(2026, 4, 4)).expect("same").key, "deterministic");
@@ -111,8 +116,8 @@ fn invoices_at_the_same_step_share_one_notice() {
 
 #[test]
 fn after_an_outage_the_most_recent_step_and_never_a_legal_one_skipped() {
-    let d = debtor(DebtorKind::Consumer, DigitalAffinity::Online, true, true);
-    let inv = [invoice(1, date(2026, 1, 31), 25_000)];
+    let d = DebtorProfile::from(&debtor(DebtorKind::Consumer, DigitalAffinity::Online, true, true));
+    let inv = items(&[invoice(1, date(2026, 1, 31), 25_000)]);
     // Nothing ran for months: the reminder is next (later steps count from it), not the hand-over.
     let a = plan(&file(&d, &inv, &[], &[]), &consumer_policy(), date(2026, 6, 1)).expect("an action");
     assert_eq!(a.kind, StepKind::Reminder);
@@ -132,8 +137,8 @@ fn after_an_outage_the_most_recent_step_and_never_a_legal_one_skipped() {
 
 #[test]
 fn pauses_and_paid_invoices_stop_the_track() {
-    let d = debtor(DebtorKind::Consumer, DigitalAffinity::Online, true, true);
-    let inv = [invoice(1, date(2026, 3, 31), 10_000), invoice(2, date(2026, 3, 31), 0)];
+    let d = DebtorProfile::from(&debtor(DebtorKind::Consumer, DigitalAffinity::Online, true, true));
+    let inv = items(&[invoice(1, date(2026, 3, 31), 10_000), invoice(2, date(2026, 3, 31), 0)]);
     let today = date(2026, 4, 4);
     let p = consumer_policy();
     assert_eq!(plan(&file(&d, &inv, &[], &[]), &p, today).map(|a| a.invoices), Some(vec![InvoiceId(1)]), "the paid one is not listed");
@@ -158,19 +163,19 @@ fn pauses_and_paid_invoices_stop_the_track() {
 #[test]
 fn channels_fit_the_debtor() {
     let ok = DebtorState::default();
-    let offline = debtor(DebtorKind::Consumer, DigitalAffinity::Offline, true, true);
+    let offline = DebtorProfile::from(&debtor(DebtorKind::Consumer, DigitalAffinity::Offline, true, true));
     assert_eq!(reachable_channels(&[Channel::Email, Channel::Sms], &offline, ok), [Channel::Letter], "never digital-only");
-    let mut no_email = debtor(DebtorKind::Consumer, DigitalAffinity::Online, false, true);
+    let mut no_email = DebtorProfile::from(&debtor(DebtorKind::Consumer, DigitalAffinity::Online, false, true));
     assert_eq!(
         reachable_channels(&[Channel::Email, Channel::Whatsapp, Channel::Sms], &no_email, ok),
         [Channel::Sms],
         "WhatsApp needs opt-in"
     );
-    let unreachable = debtor(DebtorKind::Consumer, DigitalAffinity::Online, false, false);
+    let unreachable = DebtorProfile::from(&debtor(DebtorKind::Consumer, DigitalAffinity::Online, false, false));
     assert_eq!(reachable_channels(&[Channel::Email], &unreachable, ok), Vec::<Channel>::new());
     assert_eq!(reachable_channels(&[Channel::Phone], &offline, ok), [Channel::Phone]);
     // A wrong number reaches nobody: no call, no SMS, no WhatsApp; a letter instead.
-    no_email.contacts[0].whatsapp_opt_in = true;
+    no_email.whatsapp_opt_in = true;
     let wrong = DebtorState { wrong_number: true, ..ok };
     assert_eq!(reachable_channels(&[Channel::Whatsapp, Channel::Sms], &no_email, wrong), [Channel::Letter]);
     assert_eq!(reachable_channels(&[Channel::Phone], &no_email, wrong), Vec::<Channel>::new());
@@ -178,8 +183,8 @@ fn channels_fit_the_debtor() {
 
 #[test]
 fn wont_pay_passes_over_the_soft_steps_toward_hand_over() {
-    let d = debtor(DebtorKind::Consumer, DigitalAffinity::Online, true, true);
-    let inv = [invoice(1, date(2026, 3, 31), 25_000)];
+    let d = DebtorProfile::from(&debtor(DebtorKind::Consumer, DigitalAffinity::Online, true, true));
+    let inv = items(&[invoice(1, date(2026, 3, 31), 25_000)]);
     let p = consumer_policy();
     // The reminder went out on 4 April; on the call (9 April) the debtor says they will not pay.
     let done = [
@@ -228,7 +233,8 @@ proptest! {
     ) {
         let kind = if business { DebtorKind::Business } else { DebtorKind::Consumer };
         let affinity = if offline { DigitalAffinity::Offline } else { DigitalAffinity::Online };
-        let d = debtor(kind, affinity, true, true);
+        let d = DebtorProfile::from(&debtor(kind, affinity, true, true));
+        let open = items(&invoices);
         let policy = default_policy_for(kind, Segment::ALL[segment], affinity);
         let mut done: Vec<StepDone> = Vec::new();
         let mut keys = std::collections::HashSet::new();
@@ -236,7 +242,7 @@ proptest! {
         for gap in gaps {
             today = add_days(today, gap);
             let state = DebtorState { escalated_on: wont_pay.map(|w| add_days(date(2026, 1, 1), w)), wrong_number };
-            let f = DebtorFile { state, ..file(&d, &invoices, &done, &pauses) };
+            let f = DebtorFile { state, ..file(&d, &open, &done, &pauses) };
             let Some(a) = plan(&f, &policy, today) else { continue };
             // Deterministic, and never for a paid, disputed or paused invoice.
             let again = plan(&f, &policy, today);
@@ -268,7 +274,7 @@ proptest! {
             }
             done.extend(a.invoices.iter().map(|&invoice_id| StepDone { invoice_id, step: a.step, on: today }));
             // Replay: planning again on the same day adds nothing.
-            prop_assert_eq!(plan(&DebtorFile { state, ..file(&d, &invoices, &done, &pauses) }, &policy, today), None);
+            prop_assert_eq!(plan(&DebtorFile { state, ..file(&d, &open, &done, &pauses) }, &policy, today), None);
         }
     }
 }
