@@ -326,16 +326,6 @@ impl Tx {
         Ok(n == 1)
     }
 
-    /// The policy chosen for one debtor and for each of its invoices that has its own.
-    pub async fn policy_overrides(&mut self, tenant: TenantId, debtor: DebtorId) -> Result<(Option<String>, Vec<(InvoiceId, String)>)> {
-        let own: Option<Option<String>> = dispatch!(self, c => sqlx::query_scalar("SELECT policy_name FROM debtors WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant.0).bind(debtor.0).fetch_optional(c).await?);
-        let rows: Vec<(i64, String)> = dispatch!(self, c => sqlx::query_as(
-            "SELECT id, policy_name FROM invoices WHERE tenant_id = $1 AND debtor_id = $2 AND policy_name IS NOT NULL ORDER BY id")
-            .bind(tenant.0).bind(debtor.0).fetch_all(c).await?);
-        Ok((own.flatten(), rows.into_iter().map(|(i, p)| (InvoiceId(i), p)).collect()))
-    }
-
     /// Stores planned actions with their progress and, when they go out by themselves, their
     /// outbox messages — skipping each action stored already (the same key, or another step for
     /// the debtor on this run date). Multi-row statements, 500 actions at a time. Returns how
