@@ -13,6 +13,7 @@ pub mod invoice;
 pub mod law;
 pub mod money;
 pub mod payment;
+pub mod reference;
 pub mod tenant;
 
 mod invalid;
