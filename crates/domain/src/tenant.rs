@@ -11,6 +11,25 @@ use crate::{FieldProblem, check_text};
 /// business transactions (art. 6:119a lid 2 BW) and the common one for consumers.
 pub const DEFAULT_PAYMENT_TERM_DAYS: u16 = 30;
 
+crate::debtor::word_enum!(
+    /// The payment reference a tenant's invoices carry (see [`crate::reference`]).
+    #[derive(Default)]
+    ReferenceKind {
+        /** The Dutch betalingskenmerk, 16 digits: what Dutch banking apps and debtors know. */ #[default] Kenmerk = "kenmerk",
+        /** The ISO 11649 RF reference: understood by banks across SEPA. */ Rf = "rf",
+    }
+);
+
+impl ReferenceKind {
+    /// The reference numbered `n` (from 1) of this kind.
+    pub fn issue(self, n: u64) -> Result<String, crate::Invalid> {
+        match self {
+            ReferenceKind::Kenmerk => crate::reference::Betalingskenmerk::issue(n).map(String::from),
+            ReferenceKind::Rf => crate::reference::RfReference::issue(&n.to_string()).map(String::from),
+        }
+    }
+}
+
 /// A creditor company.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -33,6 +52,8 @@ pub struct Tenant {
     pub can_deduct_vat: bool,
     /// Days between invoice date and due date when an invoice names no due date.
     pub default_payment_term_days: u16,
+    /// The kind of payment reference every new invoice gets.
+    pub reference_kind: ReferenceKind,
     /// When the tenant was created.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
@@ -65,6 +86,9 @@ pub struct NewTenant {
     /// Payment term in days.
     #[serde(default = "default_term")]
     pub default_payment_term_days: u16,
+    /// The kind of payment reference every new invoice gets (default: kenmerk).
+    #[serde(default)]
+    pub reference_kind: ReferenceKind,
 }
 
 fn yes() -> bool {
@@ -87,6 +111,7 @@ impl NewTenant {
             address: None,
             can_deduct_vat: true,
             default_payment_term_days: DEFAULT_PAYMENT_TERM_DAYS,
+            reference_kind: ReferenceKind::Kenmerk,
         }
     }
 
@@ -120,6 +145,8 @@ pub struct TenantChange {
     pub can_deduct_vat: Option<bool>,
     /// New default payment term.
     pub default_payment_term_days: Option<u16>,
+    /// The kind of payment reference new invoices get from now on.
+    pub reference_kind: Option<ReferenceKind>,
 }
 
 impl TenantChange {
@@ -133,6 +160,9 @@ impl TenantChange {
         if let Some(v) = self.default_payment_term_days {
             check_term(&mut p, v);
             t.default_payment_term_days = v;
+        }
+        if let Some(v) = self.reference_kind {
+            t.reference_kind = v;
         }
         if self.address.is_some() {
             t.address = self.address;

@@ -5,6 +5,7 @@ use jiff::civil::Date;
 use domain::ids::{CreditNoteId, DebtorId, InvoiceId, TenantId};
 use domain::invoice::{CreditNote, Currency, Invoice, InvoiceStatus, NewCreditNote, settled_status};
 use domain::money::Cents;
+use domain::reference::PaymentReference;
 
 use crate::conn::{Tx, dispatch, values_list};
 use crate::filter::{Arg, Filter, bind_args};
@@ -88,6 +89,12 @@ pub struct InvoiceRecord {
     pub payment_reference: Option<String>,
 }
 
+/// A reference as given, or, when it is a valid kenmerk or RF reference, in its stored form (no
+/// spaces, RF in capitals), so that a payment quoting it finds the invoice.
+fn canonical_reference(given: &str) -> String {
+    PaymentReference::parse(given).map_or_else(|_| given.trim().to_string(), |r| r.as_str().to_string())
+}
+
 /// Which invoices a list shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InvoiceFilter {
@@ -115,11 +122,16 @@ impl Tx {
         self.invoice(tenant, id).await?.ok_or_else(|| corrupt("insert", "invoice vanished"))
     }
 
-    /// Stores many invoices in batches; returns their ids in order.
+    /// Stores many invoices in batches; returns their ids in order. An invoice without a payment
+    /// reference gets the tenant's next one.
     pub async fn insert_invoices(&mut self, tenant: TenantId, invoices: &[InvoiceRecord]) -> Result<Vec<InvoiceId>> {
         let now = Stamp::now();
         let mut ids = Vec::with_capacity(invoices.len());
         for chunk in invoices.chunks(INSERT_BATCH) {
+            let wanted = chunk.iter().filter(|i| i.payment_reference.is_none()).count();
+            let mut issued = if wanted > 0 { self.issue_references(tenant, wanted).await? } else { Vec::new() }.into_iter();
+            let references: Vec<Option<String>> =
+                chunk.iter().map(|i| i.payment_reference.as_deref().map(canonical_reference).or_else(|| issued.next())).collect();
             let sql = format!(
                 "INSERT INTO invoices (tenant_id, debtor_id, number, external_id, issue_date, due_date, currency, total, vat, \
                  paid, credited, status, payment_reference, created_at, updated_at) VALUES {} RETURNING id",
@@ -127,7 +139,7 @@ impl Tx {
             );
             let rows: Vec<(i64,)> = dispatch!(self, c => {
                 let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-                for inv in chunk {
+                for (inv, reference) in chunk.iter().zip(&references) {
                     let status = settled_status(inv.total, inv.paid, Cents::ZERO, InvoiceStatus::Open);
                     q = q
                         .bind(tenant.0)
@@ -142,7 +154,7 @@ impl Tx {
                         .bind(inv.paid.cents())
                         .bind(0_i64)
                         .bind(status.as_str())
-                        .bind(inv.payment_reference.clone())
+                        .bind(reference.clone())
                         .bind(now)
                         .bind(now);
                 }

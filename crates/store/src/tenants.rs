@@ -2,7 +2,7 @@
 
 use domain::contact::{Address, Bic, Iban, KvkNumber, VatId};
 use domain::ids::TenantId;
-use domain::tenant::{NewTenant, Tenant};
+use domain::tenant::{NewTenant, ReferenceKind, Tenant};
 
 use crate::conn::{Tx, dispatch};
 use crate::time::Stamp;
@@ -19,11 +19,12 @@ struct TenantRow {
     address: Option<String>,
     can_deduct_vat: bool,
     default_payment_term_days: i64,
+    reference_kind: String,
     created_at: Stamp,
 }
 
 const TENANT_COLUMNS: &str =
-    "id, legal_name, kvk_number, vat_id, iban, bic, address, can_deduct_vat, default_payment_term_days, created_at";
+    "id, legal_name, kvk_number, vat_id, iban, bic, address, can_deduct_vat, default_payment_term_days, reference_kind, created_at";
 
 impl TryFrom<TenantRow> for Tenant {
     type Error = crate::StoreError;
@@ -39,6 +40,7 @@ impl TryFrom<TenantRow> for Tenant {
             address: decode_address(r.address.as_deref()).map_err(|e| corrupt(&what("address"), e))?,
             can_deduct_vat: r.can_deduct_vat,
             default_payment_term_days: u16::try_from(r.default_payment_term_days).map_err(|e| corrupt(&what("term"), e))?,
+            reference_kind: ReferenceKind::parse(&r.reference_kind).map_err(|e| corrupt(&what("reference_kind"), e))?,
             created_at: r.created_at.0,
         })
     }
@@ -67,8 +69,8 @@ impl Tx {
     pub async fn create_tenant(&mut self, t: &NewTenant) -> Result<Tenant> {
         let now = Stamp::now();
         let sql = format!(
-            "INSERT INTO tenants (legal_name, kvk_number, vat_id, iban, bic, address, can_deduct_vat, default_payment_term_days, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {TENANT_COLUMNS}"
+            "INSERT INTO tenants (legal_name, kvk_number, vat_id, iban, bic, address, can_deduct_vat, default_payment_term_days, \
+             reference_kind, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {TENANT_COLUMNS}"
         );
         let row: TenantRow = dispatch!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(t.legal_name.trim())
@@ -79,6 +81,7 @@ impl Tx {
             .bind(encode_address(t.address.as_ref()))
             .bind(t.can_deduct_vat)
             .bind(i64::from(t.default_payment_term_days))
+            .bind(t.reference_kind.as_str())
             .bind(now)
             .fetch_one(c)
             .await?);
@@ -104,7 +107,7 @@ impl Tx {
     pub async fn update_tenant(&mut self, t: &Tenant) -> Result<()> {
         dispatch!(self, c => sqlx::query(
             "UPDATE tenants SET legal_name = $2, kvk_number = $3, vat_id = $4, iban = $5, bic = $6, address = $7, \
-             can_deduct_vat = $8, default_payment_term_days = $9 WHERE id = $1")
+             can_deduct_vat = $8, default_payment_term_days = $9, reference_kind = $10 WHERE id = $1")
             .bind(t.id.0)
             .bind(t.legal_name.clone())
             .bind(t.kvk_number.as_ref().map(|v| v.as_str().to_string()))
@@ -114,8 +117,21 @@ impl Tx {
             .bind(encode_address(t.address.as_ref()))
             .bind(t.can_deduct_vat)
             .bind(i64::from(t.default_payment_term_days))
+            .bind(t.reference_kind.as_str())
             .execute(c).await?.rows_affected());
         Ok(())
+    }
+
+    /// Issues `n` payment references of the tenant's kind: numbers taken from its counter in this
+    /// unit of work, so that none is ever issued twice.
+    pub async fn issue_references(&mut self, tenant: TenantId, n: usize) -> Result<Vec<String>> {
+        let count = i64::try_from(n).map_err(|e| corrupt("reference count", e))?;
+        let (last, kind): (i64, String) = dispatch!(self, c => sqlx::query_as(
+            "UPDATE tenants SET references_issued = references_issued + $2 WHERE id = $1 RETURNING references_issued, reference_kind")
+            .bind(tenant.0).bind(count).fetch_one(c).await?);
+        let kind = ReferenceKind::parse(&kind).map_err(|e| corrupt("reference_kind", e))?;
+        let first = u64::try_from(last - count + 1).map_err(|e| corrupt("references issued", e))?;
+        (first..first + n as u64).map(|k| kind.issue(k).map_err(|e| corrupt("payment reference", e))).collect()
     }
 
     /// Stores a new API key for a tenant: its public prefix and the hash of its secret.

@@ -175,7 +175,39 @@ async fn migrating_twice_changes_nothing(db: Db) {
     db.ping().await.expect("ping");
 }
 
+async fn every_new_invoice_gets_a_reference_of_the_tenants_kind_once(db: Db) {
+    let (t, other) = (tenant(&db, "T").await, tenant(&db, "O").await);
+    let (d, od) = (debtor(&db, t).await, debtor(&db, other).await);
+    let mut given = record(d, "F-3", date(2026, 2, 1), 100);
+    given.payment_reference = Some("5000 0567 8901 2345".into());
+    let mut own = record(d, "F-4", date(2026, 2, 1), 100);
+    own.payment_reference = Some("order 77".into());
+    let mut tx = db.write().await.expect("tx");
+    let ids = tx
+        .insert_invoices(t, &[record(d, "F-1", date(2026, 2, 1), 100), record(d, "F-2", date(2026, 2, 1), 100), given, own])
+        .await
+        .expect("insert");
+    let o = tx.create_invoice(other, &record(od, "F-1", date(2026, 2, 1), 100)).await.expect("other tenant's");
+    let refs: Vec<String> =
+        tx.invoices_by_id(t, &ids).await.expect("read").into_iter().map(|i| i.payment_reference.expect("a reference")).collect();
+    assert_eq!(refs[2], "5000056789012345", "a given kenmerk is kept, without spaces");
+    assert_eq!(refs[3], "order 77", "a reference of the tenant's own is kept as given");
+    for r in &refs[..2] {
+        assert!(domain::reference::Betalingskenmerk::parse(r).is_ok(), "{r}");
+    }
+    assert_ne!(refs[0], refs[1]);
+    assert_eq!(o.payment_reference, Some(refs[0].clone()), "each tenant numbers its own");
+    // The tenant switches to RF: numbering goes on, never issuing a number twice.
+    let mut tenant_now = tx.tenant(t).await.expect("read").expect("tenant");
+    tenant_now.reference_kind = domain::tenant::ReferenceKind::Rf;
+    tx.update_tenant(&tenant_now).await.expect("update");
+    let rf = tx.create_invoice(t, &record(d, "F-5", date(2026, 2, 1), 100)).await.expect("insert").payment_reference.expect("reference");
+    assert_eq!(rf, domain::reference::RfReference::issue("3").expect("rf").to_string());
+    tx.commit().await.expect("commit");
+}
+
 on_both_backends!(
+    every_new_invoice_gets_a_reference_of_the_tenants_kind_once,
     rows_cannot_point_into_another_tenant,
     a_dropped_unit_of_work_leaves_nothing,
     batches_keep_order_and_filters_count_right,

@@ -234,6 +234,7 @@ async fn invoice_routes(db: Db) {
     assert_eq!(s, StatusCode::CREATED, "{inv}");
     assert_eq!(inv["due_date"], "2026-03-02", "invoice date plus the tenant's 30-day term");
     assert_eq!((inv["status"].as_str(), inv["outstanding"].as_i64(), inv["currency"].as_str()), (Some("open"), Some(12100), Some("EUR")));
+    assert_eq!(inv["payment_reference"], "9000000000000001", "the tenant's first betalingskenmerk");
     let id = inv["id"].as_i64().expect("id");
     for n in 2..=7 {
         let due = format!("2026-02-{:02}", n * 3);
@@ -299,6 +300,15 @@ async fn invoice_routes(db: Db) {
     assert_eq!((s, fields(&b)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["currency".to_string()]), "{b}");
     let (s, b) = app.post(&t.key, "/invoices", json!({"debtor_id": a, "number": "F-9", "issue_date": "2026-02-01", "total": 12.5})).await;
     assert_eq!((s, fields(&b)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["total".to_string()]), "cents are whole numbers: {b}");
+    let (s, tenant) = app.patch(&t.key, "/tenant", json!({"reference_kind": "rf"})).await;
+    assert_eq!((s, &tenant["reference_kind"]), (StatusCode::OK, &json!("rf")), "{tenant}");
+    let r = app.debtor(&t, "R").await;
+    let (s, rf) =
+        app.post(&t.key, "/invoices", json!({"debtor_id": r, "number": "R-1", "issue_date": "2026-01-31", "total": 100, "vat": 0})).await;
+    assert_eq!((s, &rf["payment_reference"]), (StatusCode::CREATED, &json!("RF798")), "the eighth reference, now as RF: {rf}");
+    let (s, bad) = app.patch(&t.key, "/tenant", json!({"reference_kind": "ogm"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    app.patch(&t.key, "/tenant", json!({"reference_kind": "kenmerk"})).await;
 }
 
 async fn credit_note_routes(db: Db) {
