@@ -1,6 +1,7 @@
 //! Reading and writing the files Tegoed exchanges. Every error names where it is: the line and
 //! column of a CSV file (later: the byte offset or XML path of a statement or e-invoice).
 
+pub mod epc_qr;
 pub mod invoice_csv;
 mod text;
 
