@@ -310,11 +310,22 @@ impl Tx {
     /// Open call tasks in id order (with `closed`, the closed ones instead).
     pub async fn tasks(&mut self, tenant: TenantId, closed: bool, page: Page) -> Result<Vec<TaskRecord>> {
         let mut w = Filter::new(self.backend(), tenant.0, page.after);
-        w.and_sql("status = 'task_open'");
         w.and_sql(if closed { "closed_at IS NOT NULL" } else { "closed_at IS NULL" });
-        let (clause, args) = w.finish("ORDER BY id LIMIT ?", page.limit);
-        // The filter names the action's own columns; the debtor's name and the attempts are
-        // looked up per row.
+        self.tasks_where(w, page.limit).await
+    }
+
+    /// One call task of the tenant, open or closed.
+    pub async fn task(&mut self, tenant: TenantId, id: i64) -> Result<Option<TaskRecord>> {
+        let mut w = Filter::new(self.backend(), tenant.0, None);
+        w.and("id = ?", crate::filter::Arg::Int(id));
+        Ok(self.tasks_where(w, 1).await?.pop())
+    }
+
+    /// Call tasks matching a filter over the action's own columns, in id order.
+    async fn tasks_where(&mut self, mut w: Filter, limit: u32) -> Result<Vec<TaskRecord>> {
+        w.and_sql("status = 'task_open'");
+        let (clause, args) = w.finish("ORDER BY id LIMIT ?", limit);
+        // The debtor's name and the attempts are looked up per row.
         let sql = format!(
             "SELECT id, debtor_id, (SELECT name FROM debtors d WHERE d.tenant_id = a.tenant_id AND d.id = a.debtor_id), run_date, policy, \
              step, invoices, amount, (SELECT COUNT(*) FROM calls k WHERE k.tenant_id = a.tenant_id AND k.action_id = a.id \
@@ -338,16 +349,6 @@ impl Tx {
                 })
             })
             .collect()
-    }
-
-    /// One call task of the tenant.
-    pub async fn task(&mut self, tenant: TenantId, id: i64) -> Result<Option<TaskRecord>> {
-        let open = self.tasks(tenant, false, Page { after: Some(id - 1), limit: 1 }).await?;
-        let found = match open.into_iter().next() {
-            Some(t) => Some(t),
-            None => self.tasks(tenant, true, Page { after: Some(id - 1), limit: 1 }).await?.into_iter().next(),
-        };
-        Ok(found.filter(|t| t.id == id))
     }
 
     /// Logs a call with a debtor, against a call task or not.

@@ -11,13 +11,13 @@ use domain::FieldProblem;
 use domain::dates::add_days;
 use domain::dunning::agreement::{Instalment, Schedule};
 use domain::dunning::call::{ARRANGEMENT_OFFER_HOLD_DAYS, CallOutcome, MAX_OFFERED_INSTALMENTS, MIN_OFFERED_INSTALMENT};
+use domain::dunning::planner::OpenItem;
 use domain::ids::{DebtorId, InvoiceId, TenantId};
-use domain::invoice::InvoiceStatus;
 use domain::money::Cents;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use store::{InvoiceFilter, TaskRecord, Tx};
+use store::{TaskRecord, Tx};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -281,18 +281,7 @@ async fn log_call(tx: &mut Tx, tenant: TenantId, debtor: DebtorId, task: Option<
 /// Monthly instalments over the debtor's open invoices not in an arrangement, the first on
 /// `first`; none when nothing is owed outside one.
 async fn offer_for(tx: &mut Tx, tenant: TenantId, debtor: DebtorId, first: Date) -> Result<Option<Offer>, ApiError> {
-    let filter = InvoiceFilter { debtor_id: Some(debtor), status: Some(InvoiceStatus::Open), ..Default::default() };
-    let mut open = Vec::new();
-    let mut page = store::Page::first(500);
-    loop {
-        let batch = tx.invoices(tenant, &filter, page).await?;
-        page.after = batch.last().map(|i| i.id.0);
-        let last = batch.len() < 500;
-        open.extend(batch.into_iter().filter(|i| i.outstanding.is_positive()));
-        if last {
-            break;
-        }
-    }
+    let mut open: Vec<OpenItem> = tx.open_invoices_of(tenant, debtor).await?.into_iter().map(|(i, _)| i).collect();
     let ids: Vec<InvoiceId> = open.iter().map(|i| i.id).collect();
     let taken = tx.invoices_in_arrangements(tenant, &ids).await?;
     open.retain(|i| !taken.contains(&i.id));
