@@ -3,6 +3,7 @@
 
 pub mod epc_qr;
 pub mod invoice_csv;
+pub mod statement;
 mod text;
 
 pub use text::decode_text;
