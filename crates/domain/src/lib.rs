@@ -11,6 +11,7 @@ pub mod dunning;
 pub mod ids;
 pub mod invoice;
 pub mod law;
+pub mod matching;
 pub mod money;
 pub mod payment;
 pub mod reference;
