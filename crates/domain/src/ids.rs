@@ -41,3 +41,11 @@ id_type!(
     /// A payment received by one tenant.
     PaymentId
 );
+id_type!(
+    /// An entry of a bank statement imported by one tenant.
+    BankEntryId
+);
+id_type!(
+    /// A bank statement file imported by one tenant.
+    StatementId
+);

@@ -13,7 +13,7 @@
 use std::collections::{HashMap, HashSet};
 
 use jiff::civil::Date;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ids::{DebtorId, InvoiceId};
 use crate::money::Cents;
@@ -61,7 +61,7 @@ pub struct Incoming<'a> {
 }
 
 /// An invoice the payment may be for, with why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Suggestion {
     /// The invoice.
@@ -298,7 +298,9 @@ impl MatchBook {
                 let suggestions = best
                     .iter()
                     .take(MAX_SUGGESTIONS)
-                    .map(|(s, inv)| suggestion(inv, name_score(*s), format!("the payer's name resembles the debtor's ({s}%) and the amount fits")))
+                    .map(|(s, inv)| {
+                        suggestion(inv, name_score(*s), format!("the payer's name resembles the debtor's ({s}%) and the amount fits"))
+                    })
                     .collect();
                 return Verdict {
                     score,

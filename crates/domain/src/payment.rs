@@ -50,6 +50,10 @@ pub struct Payment {
     pub allocations: Vec<Allocation>,
     /// What is not allocated yet (kept as the debtor's credit).
     pub unallocated: Cents,
+    /// The day the money went back (a returned transfer or direct debit, a refund): what it
+    /// paid is open again.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub returned_on: Option<Date>,
     /// When booked in Tegoed.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,

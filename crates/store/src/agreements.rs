@@ -401,11 +401,20 @@ impl Tx {
         for (id, issued, at, number, total) in notes {
             push(issued.to_jiff(), Some(at.0), "credit_note", id, Some(cents(total, "total")?), number);
         }
-        let payments: Vec<(i64, jiff_sqlx::Date, Stamp, i64, Option<String>)> = dispatch!(self, c => sqlx::query_as(
-            "SELECT id, received_on, created_at, amount, description FROM payments WHERE tenant_id = $1 AND debtor_id = $2")
+        type PaymentEventRow = (i64, jiff_sqlx::Date, Stamp, i64, Option<String>, Option<jiff_sqlx::Date>, Option<String>);
+        let payments: Vec<PaymentEventRow> = dispatch!(self, c => sqlx::query_as(
+            "SELECT id, received_on, created_at, amount, description, returned_on, return_reason FROM payments \
+             WHERE tenant_id = $1 AND debtor_id = $2")
             .bind(t).bind(d).fetch_all(c).await?);
-        for (id, on, at, amount, description) in payments {
+        for (id, on, at, amount, description, returned_on, reason) in payments {
             push(on.to_jiff(), Some(at.0), "payment", id, Some(cents(amount, "amount")?), description.unwrap_or_default());
+            if let Some(back) = returned_on {
+                let detail = match reason {
+                    Some(r) => format!("the payment came back ({r}); its invoices are open again"),
+                    None => "the payment came back; its invoices are open again".to_string(),
+                };
+                push(back.to_jiff(), None, "payment_returned", id, Some(cents(amount, "amount")?), detail);
+            }
         }
         type ActionRow = (i64, jiff_sqlx::Date, Stamp, String, String, i64, String, String);
         let actions: Vec<ActionRow> = dispatch!(self, c => sqlx::query_as(

@@ -62,6 +62,21 @@ impl Filter {
         self.and_sql(&format!("{column} IN ({})", list.join(", ")));
     }
 
+    /// Adds `column IN (…)` over text values (at least one).
+    pub(crate) fn and_in_text(&mut self, column: &str, values: impl IntoIterator<Item = String>) {
+        let mut list = Vec::new();
+        for v in values {
+            self.args.push(Arg::Text(v));
+            list.push(self.placeholder());
+        }
+        self.and_sql(&format!("{column} IN ({})", list.join(", ")));
+    }
+
+    /// The clause with its arguments, without ordering or limit.
+    pub(crate) fn clause(self) -> (String, Vec<Arg>) {
+        (self.sql, self.args)
+    }
+
     /// Adds a condition with no argument.
     pub(crate) fn and_sql(&mut self, condition: &str) {
         self.sql.push_str(if self.sql.is_empty() { " WHERE " } else { " AND " });

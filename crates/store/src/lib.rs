@@ -10,6 +10,7 @@
 //! tenant it belongs to, and every query filters on it.
 
 mod agreements;
+mod banking;
 mod conn;
 mod debtors;
 mod dunning;

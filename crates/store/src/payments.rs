@@ -23,11 +23,11 @@ struct PaymentRow {
     description: Option<String>,
     bank_reference: Option<String>,
     unallocated: i64,
+    returned_on: Option<jiff_sqlx::Date>,
     created_at: Stamp,
 }
 
-const PAYMENT_COLUMNS: &str =
-    "id, tenant_id, debtor_id, amount, received_on, payer_name, payer_iban, description, bank_reference, unallocated, created_at";
+const PAYMENT_COLUMNS: &str = "id, tenant_id, debtor_id, amount, received_on, payer_name, payer_iban, description, bank_reference, unallocated, returned_on, created_at";
 
 impl PaymentRow {
     fn into_payment(self, allocations: Vec<Allocation>) -> Result<Payment> {
@@ -44,6 +44,7 @@ impl PaymentRow {
             bank_reference: self.bank_reference,
             allocations,
             unallocated: Cents::new(self.unallocated).map_err(|e| corrupt(&what, e))?,
+            returned_on: self.returned_on.map(|d| d.to_jiff()),
             created_at: self.created_at.0,
         })
     }
@@ -139,7 +140,8 @@ impl Tx {
             return Ok(Vec::new());
         };
         let rows: Vec<(i64, i64, i64)> = dispatch!(self, c => sqlx::query_as(
-            "SELECT payment_id, invoice_id, amount FROM allocations WHERE tenant_id = $1 AND payment_id BETWEEN $2 AND $3 ORDER BY id")
+            "SELECT payment_id, invoice_id, amount FROM allocations \
+             WHERE tenant_id = $1 AND payment_id BETWEEN $2 AND $3 AND reversed_at IS NULL ORDER BY id")
             .bind(tenant.0).bind(lo.0).bind(hi.0).fetch_all(c).await?);
         rows.into_iter()
             .filter(|(p, _, _)| payments.contains(&PaymentId(*p)))

@@ -128,6 +128,11 @@ impl<R: BufRead> CamtReader<R> {
         }
     }
 
+    /// The reader it reads from.
+    pub fn into_inner(self) -> R {
+        self.xml.into_inner().inner
+    }
+
     /// camt.053, .054 or .052, once the root's first child has been read.
     pub fn format(&self) -> Option<StatementFormat> {
         self.format

@@ -65,6 +65,11 @@ impl<R: BufRead> Mt940Reader<R> {
         }
     }
 
+    /// The reader it reads from.
+    pub fn into_inner(self) -> R {
+        self.input
+    }
+
     fn advance(&mut self) -> Result<(), StatementError> {
         while self.ready.is_empty() && !self.finished {
             self.raw.clear();

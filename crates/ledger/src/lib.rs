@@ -1,0 +1,6 @@
+//! Booking what comes in, for the command line and the API alike: bank statements read,
+//! matched to invoices and stored in one unit of work.
+
+pub mod statements;
+
+pub use statements::{StatementImportError, import_statement};
