@@ -236,6 +236,17 @@ enum ImportCommand {
         #[arg(long, default_value = "csv")]
         format: String,
     },
+    /// Import a bank statement (camt.053, camt.054, camt.052 or MT940, recognised by its
+    /// content): payments matched and allocated, the rest queued for a person, returns
+    /// reopening their invoices. Entries imported before are left alone; one bad entry and
+    /// nothing is imported.
+    Statement {
+        /// The file.
+        file: PathBuf,
+        /// Tenant id.
+        #[arg(long)]
+        tenant: i64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -349,6 +360,27 @@ async fn run(command: Command, config: Config) -> Result<()> {
                 }
                 Err(e) => Err(e.into()),
             }
+        }
+        Command::Import(ImportCommand::Statement { file, tenant }) => {
+            let input = std::fs::File::open(&file).with_context(|| format!("reading {}", file.display()))?;
+            let db = open(&config).await?;
+            let name = file.display().to_string();
+            let result = ledger::import_statement(&db, TenantId(tenant), &name, std::io::BufReader::with_capacity(1 << 16, input)).await;
+            db.close().await;
+            let r = result?;
+            println!(
+                "{name}: {} entries ({}): {} new, {} imported before, {} not booked by the bank yet",
+                r.entries, r.format, r.new_entries, r.known_entries, r.not_booked
+            );
+            println!(
+                "allocated {} payments ({}), {} waiting for a person ({}), {} returned payments reopened their invoices",
+                r.allocated,
+                r.allocated_amount.to_dutch(),
+                r.queued,
+                r.queued_amount.to_dutch(),
+                r.returned
+            );
+            Ok(())
         }
         Command::Demo { no_serve, .. } => {
             let db = open(&config).await?;

@@ -638,6 +638,11 @@ async fn operations_endpoints(db: Db) {
         ("GET", "/payments/{id}"),
         ("PATCH", "/payments/{id}"),
         ("POST", "/payments/{id}/allocations"),
+        ("POST", "/bank-statements"),
+        ("GET", "/bank-entries"),
+        ("GET", "/bank-entries/{id}"),
+        ("POST", "/bank-entries/{id}/match"),
+        ("POST", "/bank-entries/{id}/dismiss"),
         ("GET", "/tenant"),
         ("PATCH", "/tenant"),
         ("GET", "/tenants"),
@@ -952,7 +957,96 @@ async fn dunning_arrangements_calls_and_timeline(db: Db) {
     assert_eq!(app.get(&other.key, &format!("/debtors/{d}/timeline")).await.0, StatusCode::NOT_FOUND);
 }
 
+async fn bank_statement_routes(db: Db) {
+    let app = TestApp::start(db).await;
+    let t = app.tenant("Bank B.V.").await;
+    let d = app.debtor(&t, "Papier & Co").await;
+    let f100 = app.invoice(&t, d, "F-100", "2026-11-01", 15000).await;
+    let f101 = app.invoice(&t, d, "F-101", "2026-11-01", 2500).await;
+    let reference = f100["payment_reference"].as_str().expect("every invoice gets a reference").to_string();
+    let mt940 = format!(
+        ":20:P261121\r\n:25:NL91ABNA0417164300EUR\r\n:28C:1\r\n:60F:C261120EUR0,00\r\n\
+         :61:2611211121C150,00NTRF{reference}//00000000000011\r\n:86:/EREF/E1//CNTP/NL39RABO0300065264/RABONL2U/Papier/UTRECHT//REMI/STRD/CUR/{reference}/\r\n\
+         :61:2611211121C25,00NTRFNONREF//00000000000012\r\n:86:/CNTP/NL20INGB0001234567/INGBNL2A/P en C/AMSTERDAM//REMI/USTD//groet/\r\n\
+         :61:2611211121C10,00NTRFNONREF//00000000000013\r\n:86:/CNTP/NL20INGB0001234567/INGBNL2A/Eigen rekening/AMSTERDAM//REMI/USTD//spaar/\r\n\
+         :62F:C261121EUR185,00\r\n-}}"
+    );
+    let upload = |body: String, name: &str| {
+        app.http
+            .post(app.url(&format!("/bank-statements?file_name={name}")))
+            .bearer_auth(&t.key)
+            .header("Content-Type", "text/plain")
+            .body(body)
+    };
+    let (s, report, _) = app.send(upload(mt940.clone(), "ing.sta")).await;
+    assert_eq!(s, StatusCode::CREATED, "{report}");
+    assert_eq!((report["format"].as_str(), report["allocated"].as_u64(), report["queued"].as_u64()), (Some("mt940"), Some(1), Some(2)));
+    let (_, paid) = app.get(&t.key, &format!("/invoices/{}", f100["id"])).await;
+    assert_eq!(paid["status"], "paid");
+
+    let (s, queue) = app.get(&t.key, "/bank-entries?status=needs_match").await;
+    assert_eq!(s, StatusCode::OK, "{queue}");
+    let items = queue["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2);
+    let (first, second) = (items[0]["id"].as_i64().expect("id"), items[1]["id"].as_i64().expect("id"));
+    assert_eq!(items[0]["amount"], 2500);
+    assert_eq!(items[0]["counterparty_account"], "NL20INGB0001234567");
+
+    // More than the payment: refused, and the entry stays in the queue.
+    let (s, problem) = app
+        .post(
+            &t.key,
+            &format!("/bank-entries/{first}/match"),
+            json!({"debtor_id": d, "allocations": [{"invoice_id": f101["id"], "amount": 2600}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let (s, matched) = app
+        .post(
+            &t.key,
+            &format!("/bank-entries/{first}/match"),
+            json!({"debtor_id": d, "allocations": [{"invoice_id": f101["id"], "amount": 2500}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{matched}");
+    assert_eq!(matched["status"], "matched_by_hand");
+    let (_, f101_now) = app.get(&t.key, &format!("/invoices/{}", f101["id"])).await;
+    assert_eq!(f101_now["status"], "paid");
+    let (_, payment) = app.get(&t.key, &format!("/payments/{}", matched["payment_id"])).await;
+    assert_eq!(payment["debtor_id"], d);
+    let (s, again) = app.post(&t.key, &format!("/bank-entries/{first}/match"), json!({"debtor_id": d, "allocations": []})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{again}");
+    let (s, dismissed) = app.post(&t.key, &format!("/bank-entries/{second}/dismiss"), json!({})).await;
+    assert_eq!((s, dismissed["status"].as_str()), (StatusCode::OK, Some("dismissed")));
+    let (_, queue) = app.get(&t.key, "/bank-entries?status=needs_match").await;
+    assert_eq!(queue["items"].as_array().map(Vec::len), Some(0));
+
+    // The same file again books nothing.
+    let (s, report, _) = app.send(upload(mt940.clone(), "ing.sta")).await;
+    assert_eq!(s, StatusCode::CREATED, "{report}");
+    assert_eq!((report["new_entries"].as_u64(), report["known_entries"].as_u64()), (Some(0), Some(3)));
+    let (_, all) = app.get(&t.key, "/bank-entries").await;
+    assert_eq!(all["items"].as_array().map(Vec::len), Some(3));
+
+    // A bad file: the line and what was expected, and nothing stored.
+    let bad = mt940.replace("C10,00NTRF", "X10,00NTRF");
+    let (s, problem, _) = app.send(upload(bad, "bad.sta")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "bad.sta:9 :61:");
+    assert!(problem["errors"][0]["message"].as_str().is_some_and(|m| m.contains("expected C or D")), "{problem}");
+    let (s, _) = app.get(&t.key, "/bank-entries?status=sleeping").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    // Another tenant sees none of it.
+    let other = app.tenant("Ander B.V.").await;
+    let (s, _) = app.get(&other.key, &format!("/bank-entries/{first}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = app.post(&other.key, &format!("/bank-entries/{second}/dismiss"), json!({})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
 on_both_backends!(
+    bank_statement_routes,
     dunning_policies,
     dunning_arrangements_calls_and_timeline,
     dunning_pauses_and_actions,

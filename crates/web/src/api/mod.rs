@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`, with its OpenAPI description generated from these handlers.
 
 mod arrangements;
+mod bank;
 pub mod calc;
 mod credit_notes;
 mod debtors;
@@ -64,6 +65,7 @@ pub fn routes() -> OpenApiRouter<App> {
         .merge(invoices::routes())
         .merge(credit_notes::routes())
         .merge(payments::routes())
+        .merge(bank::routes())
         .merge(calc::routes())
         .merge(dunning::routes())
         .merge(policies::routes())

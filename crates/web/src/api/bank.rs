@@ -1,0 +1,190 @@
+//! Bank statements uploaded by the caller's tenant, and the queue of payments a person matches.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use domain::FieldProblem;
+use domain::bank::{BankEntry, BankEntryStatus, StatementReport};
+use domain::ids::{BankEntryId, DebtorId};
+use domain::payment::{Allocation, check_allocations};
+use ledger::StatementImportError;
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{PageParams, Paged};
+use crate::App;
+use crate::extract::{Body, Params, TenantKey};
+use crate::problem::{ApiError, Problem};
+
+/// Largest statement file taken over the API; larger ones go through `tegoed import statement`.
+const MAX_STATEMENT_BYTES: usize = 256 * 1024 * 1024;
+
+pub(super) fn routes() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(upload_statement))
+        .layer(DefaultBodyLimit::max(MAX_STATEMENT_BYTES))
+        .routes(routes!(list_bank_entries))
+        .routes(routes!(get_bank_entry))
+        .routes(routes!(match_bank_entry))
+        .routes(routes!(dismiss_bank_entry))
+}
+
+/// How an uploaded statement is named in reports.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct UploadQuery {
+    /// The file's name, as the bank called it.
+    file_name: Option<String>,
+}
+
+/// Filters of the bank entry list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct EntryQuery {
+    /// Only entries with this status; `needs_match` is the queue.
+    status: Option<String>,
+    /// Cursor from the previous page.
+    cursor: Option<String>,
+    /// Page size (1 to 500).
+    limit: Option<u32>,
+}
+
+/// What a queued payment pays.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct EntryMatch {
+    /// The debtor who paid.
+    #[schema(value_type = i64)]
+    debtor_id: DebtorId,
+    /// Invoices and amounts; what is left stays the debtor's credit.
+    allocations: Vec<Allocation>,
+}
+
+/// Upload a bank statement: camt.053, camt.054, camt.052 or MT940, recognised by its content,
+/// as the request body. Payments are matched to invoices and allocated when sure; the others
+/// wait in the queue (`GET /bank-entries?status=needs_match`). Entries imported before (the same
+/// file again, or an overlapping one) are left alone, so an upload can be retried safely. One
+/// bad entry and nothing is imported: the answer names the line and what was expected.
+#[utoipa::path(post, path = "/bank-statements", tag = "payments", params(UploadQuery),
+    request_body(content = String, content_type = "application/xml", description = "The statement file as the bank gave it"),
+    responses((status = 201, body = StatementReport), (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn upload_statement(
+    State(app): State<App>,
+    TenantKey(tenant): TenantKey,
+    Params(q): Params<UploadQuery>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let name = q.file_name.unwrap_or_else(|| "upload".to_string());
+    match ledger::import_statement(&app.db, tenant, &name, body.as_ref()).await {
+        Ok(report) => Ok((StatusCode::CREATED, Json(report)).into_response()),
+        Err(StatementImportError::Rejected { file, error }) => {
+            let at = if error.path.is_empty() { format!("{file}:{}", error.line) } else { format!("{file}:{} {}", error.line, error.path) };
+            Err(ApiError::Invalid(vec![FieldProblem::new(at, format!("{}; nothing was imported", error.message))]))
+        }
+        Err(StatementImportError::NoTenant(_)) => Err(ApiError::NotFound),
+        Err(StatementImportError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// List bank entries, oldest first; with `status=needs_match` the queue of payments a person
+/// must match, each with the best candidates and why.
+#[utoipa::path(get, path = "/bank-entries", tag = "payments", params(EntryQuery),
+    responses((status = 200, body = Paged<BankEntry>), (status = 400, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn list_bank_entries(
+    State(app): State<App>,
+    TenantKey(tenant): TenantKey,
+    Params(q): Params<EntryQuery>,
+) -> Result<Json<Paged<BankEntry>>, ApiError> {
+    let page = PageParams { cursor: q.cursor, limit: q.limit }.page()?;
+    let status = q
+        .status
+        .as_deref()
+        .map(BankEntryStatus::parse)
+        .transpose()
+        .map_err(|e| ApiError::BadRequest(e.to_string(), vec![FieldProblem::new("status", e.to_string())]))?;
+    let mut tx = app.db.read().await?;
+    let items = tx.bank_entries(tenant, status, page).await?;
+    tx.commit().await?;
+    Ok(Json(Paged::new(items, page, |e| e.id.0)))
+}
+
+/// Read a bank entry.
+#[utoipa::path(get, path = "/bank-entries/{id}", tag = "payments", params(("id" = i64, Path, description = "Bank entry id")),
+    responses((status = 200, body = BankEntry), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn get_bank_entry(State(app): State<App>, TenantKey(tenant): TenantKey, Path(id): Path<i64>) -> Result<Json<BankEntry>, ApiError> {
+    let mut tx = app.db.read().await?;
+    let e = tx.bank_entry(tenant, BankEntryId(id)).await?.ok_or(ApiError::NotFound)?;
+    tx.commit().await?;
+    Ok(Json(e))
+}
+
+fn in_queue(e: &BankEntry) -> Result<(), ApiError> {
+    if e.status == BankEntryStatus::NeedsMatch {
+        Ok(())
+    } else {
+        Err(ApiError::Conflict(FieldProblem::new("status", format!("the entry is {}, not waiting in the queue", e.status))))
+    }
+}
+
+/// Match a queued payment by hand: the debtor who paid and the invoices it pays.
+#[utoipa::path(post, path = "/bank-entries/{id}/match", tag = "payments", params(("id" = i64, Path, description = "Bank entry id")),
+    request_body = EntryMatch,
+    responses((status = 200, body = BankEntry), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn match_bank_entry(
+    State(app): State<App>,
+    TenantKey(tenant): TenantKey,
+    Path(id): Path<i64>,
+    body: Body<EntryMatch>,
+) -> Result<Json<BankEntry>, ApiError> {
+    let mut tx = app.db.write().await?;
+    let entry = tx.bank_entry(tenant, BankEntryId(id)).await?.ok_or(ApiError::NotFound)?;
+    in_queue(&entry)?;
+    let payment_id = entry.payment_id.ok_or_else(|| ApiError::Internal(format!("queued bank entry {id} has no payment")))?;
+    let payment = tx.payment(tenant, payment_id).await?.ok_or(ApiError::NotFound)?;
+    let m = &body.value;
+    if tx.debtor(tenant, m.debtor_id).await?.is_none() {
+        return Err(ApiError::field("debtor_id", format!("no debtor {}", m.debtor_id)));
+    }
+    let ids: Vec<_> = m.allocations.iter().map(|a| a.invoice_id).collect();
+    let invoices = tx.invoices_by_id(tenant, &ids).await?;
+    ApiError::check(check_allocations("allocations", Some(m.debtor_id), payment.unallocated, &m.allocations, &invoices))?;
+    tx.set_payment_debtor(tenant, payment.id, Some(m.debtor_id)).await?;
+    if !m.allocations.is_empty() {
+        tx.allocate(tenant, payment.id, &m.allocations).await?;
+    }
+    tx.resolve_bank_entry(tenant, entry.id, BankEntryStatus::MatchedByHand).await?;
+    let entry = tx.bank_entry(tenant, entry.id).await?.ok_or(ApiError::NotFound)?;
+    tx.commit().await?;
+    Ok(Json(entry))
+}
+
+/// Take a queued entry out of the queue as not a debtor's payment (the tenant's own transfer,
+/// a refund from a supplier). Its money stays booked as a payment of no debtor.
+#[utoipa::path(post, path = "/bank-entries/{id}/dismiss", tag = "payments", params(("id" = i64, Path, description = "Bank entry id")),
+    responses((status = 200, body = BankEntry), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn dismiss_bank_entry(
+    State(app): State<App>,
+    TenantKey(tenant): TenantKey,
+    Path(id): Path<i64>,
+) -> Result<Json<BankEntry>, ApiError> {
+    let mut tx = app.db.write().await?;
+    let entry = tx.bank_entry(tenant, BankEntryId(id)).await?.ok_or(ApiError::NotFound)?;
+    in_queue(&entry)?;
+    tx.resolve_bank_entry(tenant, entry.id, BankEntryStatus::Dismissed).await?;
+    let entry = tx.bank_entry(tenant, entry.id).await?.ok_or(ApiError::NotFound)?;
+    tx.commit().await?;
+    Ok(Json(entry))
+}
