@@ -23,6 +23,9 @@ use crate::reference::PaymentReference;
 /// From this score on a payment is allocated without a person looking at it.
 pub const AUTO_ALLOCATE_SCORE: u8 = 80;
 
+/// Below this name resemblance (0 to 100) a name is no evidence at all.
+pub const NAME_FLOOR: u8 = 50;
+
 /// Most candidates shown for a payment in the queue.
 pub const MAX_SUGGESTIONS: usize = 5;
 
@@ -208,6 +211,17 @@ impl MatchBook {
         list
     }
 
+    /// Whether any key but the name points at an invoice or a debtor: a quick test, without
+    /// judging, for which payments the name step will be needed.
+    pub fn has_key_match(&self, incoming: &Incoming<'_>) -> bool {
+        incoming.structured_reference.is_some_and(|r| self.by_reference.contains_key(&canonical(r)))
+            || incoming.payer_account.is_some_and(|a| self.accounts.contains_key(&normalise_account(a)))
+            || incoming.remittance.is_some_and(|text| {
+                PaymentReference::find_in_text(text).iter().any(|r| self.by_reference.contains_key(r.as_str()))
+                    || tokens(text).iter().any(|t| self.by_number.contains_key(t))
+            })
+    }
+
     /// Matches one payment. Pure: the book does not change (see [`MatchBook::settle`]).
     pub fn judge(&self, incoming: &Incoming<'_>) -> Verdict {
         let known_debtor = incoming.payer_account.and_then(|a| self.accounts.get(&normalise_account(a)).copied());
@@ -289,7 +303,7 @@ impl MatchBook {
                 .into_iter()
                 .filter_map(|inv| {
                     let s = similarity(name, self.names.get(&inv.debtor_id)?);
-                    (s >= 50).then_some((s, inv))
+                    (s >= NAME_FLOOR).then_some((s, inv))
                 })
                 .collect();
             best.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.due_on.cmp(&b.1.due_on)));

@@ -3,4 +3,4 @@
 
 pub mod statements;
 
-pub use statements::{StatementImportError, import_statement};
+pub use statements::{MatchRehearsal, StatementImportError, import_statement, rehearse_matching};

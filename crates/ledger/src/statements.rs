@@ -6,7 +6,7 @@ use std::io::{self, BufRead, Read};
 
 use domain::bank::{BankEntry, BankEntryStatus, EntryDirection, StatementReport};
 use domain::ids::{BankEntryId, DebtorId, StatementId, TenantId};
-use domain::matching::{Incoming, MatchBook, MatchKeys, Verdict, normalise_account};
+use domain::matching::{Incoming, MatchBook, MatchKeys, NAME_FLOOR, Verdict, normalise_account, similarity};
 use domain::money::Cents;
 use domain::payment::NewPayment;
 use formats::statement::{Direction, EntryStatus, StatementEntry, StatementError, StatementReader};
@@ -170,6 +170,58 @@ pub async fn import_statement(
     Ok(report)
 }
 
+/// What matching a statement would do, without booking anything, and how long each part took.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchRehearsal {
+    /// Payments (money in, in euro) in the statement.
+    pub payments: u64,
+    /// Of those, how many would be allocated without a person.
+    pub automatic: u64,
+    /// Of those, how many would wait in the queue.
+    pub queued: u64,
+    /// Invoices the book held for matching.
+    pub invoices_loaded: u64,
+    /// Seconds reading the invoices, debtors and known accounts the statement points at.
+    pub load_seconds: f64,
+    /// Seconds judging every payment and settling the book.
+    pub judge_seconds: f64,
+}
+
+/// Matches the payments of a read statement against the tenant's invoices as an import would,
+/// in one read-only unit of work, and stores nothing.
+pub async fn rehearse_matching(db: &Db, tenant: TenantId, entries: &[StatementEntry]) -> Result<MatchRehearsal, StoreError> {
+    let payments: Vec<&StatementEntry> = entries
+        .iter()
+        .filter(|e| e.direction == Direction::Credit && !e.is_return() && e.currency == "EUR" && e.amount.is_positive())
+        .collect();
+    let mut tx = db.read().await?;
+    let started = std::time::Instant::now();
+    let mut book = load_book(&mut tx, tenant, &payments).await?;
+    let unmatched: Vec<&StatementEntry> = payments.iter().copied().filter(|e| !book.has_key_match(&incoming(e))).collect();
+    widen_book(&mut tx, tenant, &mut book, &unmatched).await?;
+    tx.commit().await?;
+    let load_seconds = started.elapsed().as_secs_f64();
+    let started = std::time::Instant::now();
+    let (mut automatic, mut queued) = (0, 0);
+    for e in &payments {
+        let v = book.judge(&incoming(e));
+        if v.is_automatic() {
+            book.settle(&v.allocations);
+            automatic += 1;
+        } else {
+            queued += 1;
+        }
+    }
+    Ok(MatchRehearsal {
+        payments: payments.len() as u64,
+        automatic,
+        queued,
+        invoices_loaded: book.len() as u64,
+        load_seconds,
+        judge_seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
 fn incoming(e: &StatementEntry) -> Incoming<'_> {
     Incoming {
         amount: e.amount,
@@ -208,18 +260,23 @@ async fn load_book(tx: &mut Tx, tenant: TenantId, payments: &[&StatementEntry]) 
     Ok(book)
 }
 
-/// Adds the open invoices with the amounts of payments nothing else matched, and their
-/// debtors' names: the last key, name resemblance.
-async fn widen_book(tx: &mut Tx, tenant: TenantId, book: &mut MatchBook, amounts: &[i64]) -> Result<(), StoreError> {
-    let found = tx.open_match_invoices_with_amounts(tenant, amounts).await?;
-    let mut debtors: Vec<DebtorId> = found.iter().map(|i| i.debtor_id).collect();
-    debtors.sort_unstable();
-    debtors.dedup();
-    for inv in found {
-        book.add_invoice(inv);
+/// Adds the open invoices with the amounts of payments nothing else matched, when their
+/// debtor's name resembles the payer's: the last key, name resemblance.
+async fn widen_book(tx: &mut Tx, tenant: TenantId, book: &mut MatchBook, unmatched: &[&StatementEntry]) -> Result<(), StoreError> {
+    let mut payers: HashMap<i64, Vec<&str>> = HashMap::new();
+    for e in unmatched {
+        if let Some(name) = e.counterparty_name.as_deref() {
+            payers.entry(e.amount.cents()).or_default().push(name);
+        }
     }
-    for (d, name) in tx.debtor_names(tenant, &debtors).await? {
-        book.add_debtor_name(d, &name);
+    let mut amounts: Vec<i64> = payers.keys().copied().collect();
+    amounts.sort_unstable();
+    for (inv, name) in tx.open_match_invoices_with_amounts(tenant, &amounts).await? {
+        let resembles = payers.get(&inv.outstanding.cents()).is_some_and(|p| p.iter().any(|payer| similarity(payer, &name) >= NAME_FLOOR));
+        if resembles {
+            book.add_debtor_name(inv.debtor_id, &name);
+            book.add_invoice(inv);
+        }
     }
     Ok(())
 }
@@ -289,10 +346,8 @@ async fn book_chunk(
     let mut book = load_book(tx, tenant, &payments).await?;
 
     // Payments no key matches may resemble a debtor by name: load the invoices with their amounts.
-    let mut unmatched: Vec<i64> = payments.iter().filter(|e| book.judge(&incoming(e)).score == 0).map(|e| e.amount.cents()).collect();
+    let unmatched: Vec<&StatementEntry> = payments.iter().copied().filter(|e| !book.has_key_match(&incoming(e))).collect();
     if !unmatched.is_empty() {
-        unmatched.sort_unstable();
-        unmatched.dedup();
         widen_book(tx, tenant, &mut book, &unmatched).await?;
     }
     // Judge in file order, settling as we go, so two payments never pay one invoice twice.

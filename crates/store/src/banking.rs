@@ -9,7 +9,7 @@ use domain::matching::{MatchInvoice, Suggestion};
 use domain::money::Cents;
 use jiff::civil::Date;
 
-use crate::conn::{Tx, dispatch, values_list};
+use crate::conn::{Backend, Tx, dispatch, values_list};
 use crate::filter::{Arg, Filter, bind_args};
 use crate::time::Stamp;
 use crate::{Page, Result, corrupt};
@@ -109,14 +109,27 @@ impl EntryRow {
     }
 }
 
+/// The invoices table read through a named index. Without statistics SQLite's planner guesses:
+/// it preferred the covering unique index on (tenant_id, number) and computed lower(number) for
+/// every invoice of the tenant (0.36 s per 500 numbers on a million invoices, against 3 ms through
+/// the expression index), and the partial index of open invoices by amount over the index by
+/// debtor (2–3 s per 500 debtors). PostgreSQL plans these well on its own.
+fn invoices_by(backend: Backend, index: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("invoices INDEXED BY {index}"),
+        Backend::Postgres => "invoices".to_string(),
+    }
+}
+
 impl Tx {
-    async fn match_rows(&mut self, tenant: TenantId, column: &str, values: &[String]) -> Result<Vec<MatchInvoice>> {
+    async fn match_rows(&mut self, tenant: TenantId, column: &str, index: &str, values: &[String]) -> Result<Vec<MatchInvoice>> {
+        let table = invoices_by(self.backend(), index);
         let mut out = Vec::new();
         for chunk in values.chunks(IN_CHUNK) {
             let mut w = Filter::tenant(self.backend(), tenant.0);
             w.and_in_text(column, chunk.iter().cloned());
             let (clause, args) = w.clause();
-            let sql = format!("SELECT {MATCH_COLUMNS} FROM invoices{clause}");
+            let sql = format!("SELECT {MATCH_COLUMNS} FROM {table}{clause}");
             let rows: Vec<MatchRow> = dispatch!(self, c => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), args).fetch_all(c).await?);
             for r in rows {
                 out.push(r.into_invoice()?);
@@ -127,12 +140,12 @@ impl Tx {
 
     /// Invoices (of any status) with these payment references.
     pub async fn match_invoices_by_reference(&mut self, tenant: TenantId, references: &[String]) -> Result<Vec<MatchInvoice>> {
-        self.match_rows(tenant, "payment_reference", references).await
+        self.match_rows(tenant, "payment_reference", "invoices_by_reference", references).await
     }
 
     /// Invoices (of any status) whose number, in lower case, is one of these.
     pub async fn match_invoices_by_number(&mut self, tenant: TenantId, numbers_lower: &[String]) -> Result<Vec<MatchInvoice>> {
-        self.match_rows(tenant, "lower(number)", numbers_lower).await
+        self.match_rows(tenant, "lower(number)", "invoices_by_lower_number", numbers_lower).await
     }
 
     /// The open invoices of these debtors.
@@ -143,7 +156,7 @@ impl Tx {
             w.and_in("debtor_id", chunk.iter().map(|d| d.0));
             w.and_sql("status NOT IN ('paid', 'credited') AND total - paid - credited > 0");
             let (clause, args) = w.clause();
-            let sql = format!("SELECT {MATCH_COLUMNS} FROM invoices{clause}");
+            let sql = format!("SELECT {MATCH_COLUMNS} FROM {}{clause}", invoices_by(self.backend(), "invoices_by_debtor"));
             let rows: Vec<MatchRow> = dispatch!(self, c => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), args).fetch_all(c).await?);
             for r in rows {
                 out.push(r.into_invoice()?);
@@ -152,21 +165,45 @@ impl Tx {
         Ok(out)
     }
 
-    /// The open invoices that still need exactly one of these amounts (cents).
-    pub async fn open_match_invoices_with_amounts(&mut self, tenant: TenantId, amounts: &[i64]) -> Result<Vec<MatchInvoice>> {
+    /// The open invoices that still need exactly one of these amounts (cents), each with its
+    /// debtor's name.
+    pub async fn open_match_invoices_with_amounts(&mut self, tenant: TenantId, amounts: &[i64]) -> Result<Vec<(MatchInvoice, String)>> {
         let mut out = Vec::new();
         for chunk in amounts.chunks(IN_CHUNK) {
             let mut w = Filter::tenant(self.backend(), tenant.0);
             w.and_sql("status NOT IN ('paid', 'credited')");
             w.and_in("total - paid - credited", chunk.iter().copied());
             let (clause, args) = w.clause();
-            let sql = format!("SELECT {MATCH_COLUMNS} FROM invoices{clause}");
-            let rows: Vec<MatchRow> = dispatch!(self, c => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), args).fetch_all(c).await?);
-            for r in rows {
-                out.push(r.into_invoice()?);
+            let sql = format!(
+                "SELECT i.id, i.debtor_id, i.number, i.payment_reference, i.outstanding, i.status, i.due_date, d.name \
+                 FROM (SELECT {MATCH_COLUMNS} FROM {}{clause}) i JOIN debtors d ON d.id = i.debtor_id",
+                invoices_by(self.backend(), "invoices_open_by_outstanding")
+            );
+            type Row = (i64, i64, String, Option<String>, i64, String, jiff_sqlx::Date, String);
+            let rows: Vec<Row> = dispatch!(self, c => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), args).fetch_all(c).await?);
+            for (id, debtor_id, number, payment_reference, outstanding, status, due_date, name) in rows {
+                let row = MatchRow { id, debtor_id, number, payment_reference, outstanding, status, due_date };
+                out.push((row.into_invoice()?, name));
             }
         }
         Ok(out)
+    }
+
+    /// How many invoices of the tenant are open.
+    pub async fn count_open_invoices(&mut self, tenant: TenantId) -> Result<i64> {
+        Ok(dispatch!(self, c => sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM invoices WHERE tenant_id = $1 AND status NOT IN ('paid', 'credited') AND total - paid - credited > 0")
+            .bind(tenant.0).fetch_one(c).await?))
+    }
+
+    /// A page of the tenant's open invoices in id order (for making test statements).
+    pub async fn open_match_invoices_page(&mut self, tenant: TenantId, after: i64, limit: u32) -> Result<Vec<MatchInvoice>> {
+        let mut w = Filter::new(self.backend(), tenant.0, Some(after));
+        w.and_sql("status NOT IN ('paid', 'credited') AND total - paid - credited > 0");
+        let (clause, args) = w.finish("ORDER BY id LIMIT ?", limit);
+        let sql = format!("SELECT {MATCH_COLUMNS} FROM invoices{clause}");
+        let rows: Vec<MatchRow> = dispatch!(self, c => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), args).fetch_all(c).await?);
+        rows.into_iter().map(MatchRow::into_invoice).collect()
     }
 
     /// For each account, the debtor whose payments came from it, the most recent last.

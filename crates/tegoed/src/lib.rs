@@ -5,4 +5,5 @@ pub mod config;
 pub mod dunning_run;
 pub mod import;
 pub mod scheduler;
+pub mod statement_gen;
 pub mod synth;

@@ -18,6 +18,7 @@ use jiff::civil::Date;
 use store::Db;
 use tegoed::config::{self, Config, Overrides};
 use tegoed::import::{ImportError, import_invoice_csv};
+use tegoed::statement_gen::{self, StatementKind};
 use tegoed::synth;
 use tegoed::{dunning_run, scheduler};
 use web::api::calc::{self, CostsQuestion};
@@ -110,6 +111,32 @@ enum Command {
         /// The day the data is made around (default today).
         #[arg(long)]
         as_of: Option<Date>,
+        /// Leave every invoice wholly unpaid (for the matching benchmark).
+        #[arg(long)]
+        unpaid: bool,
+    },
+    /// Write a synthetic bank statement paying a tenant's open invoices (data from `tegoed
+    /// gen`) the ways payers do: structured reference, reference or invoice number in the text,
+    /// name only, unknown payers, and payments out.
+    GenStatement {
+        /// Tenant id.
+        #[arg(long)]
+        tenant: i64,
+        /// Number of entries.
+        #[arg(long)]
+        entries: u64,
+        /// camt053 or mt940.
+        #[arg(long, default_value = "camt053")]
+        format: String,
+        /// Seed: the same seed gives the same file.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Booking date of the entries (default today).
+        #[arg(long)]
+        date: Option<Date>,
+        /// Where to write it.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -124,6 +151,23 @@ enum BenchCommand {
         /// The day to run for.
         #[arg(long)]
         date: Date,
+    },
+    /// Reading a bank statement file (camt or MT940) entry by entry, without storing it.
+    Statement {
+        /// The file.
+        file: PathBuf,
+    },
+    /// Matching a statement's payments against a tenant's invoices as an import would, without
+    /// booking; with `--book`, then importing it for real.
+    Matching {
+        /// Tenant id.
+        #[arg(long)]
+        tenant: i64,
+        /// The statement (from `tegoed gen-statement`).
+        file: PathBuf,
+        /// Also import it, and time that.
+        #[arg(long)]
+        book: bool,
     },
     /// Statutory commercial interest over 20 years with a part-payment every month (240
     /// payments, ~280 periods), computed again and again.
@@ -521,6 +565,94 @@ async fn run(command: Command, config: Config) -> Result<()> {
             println!("peak memory {}", peak_rss().unwrap_or_else(|| "unknown".into()));
             Ok(())
         }
+        Command::GenStatement { tenant, entries, format, seed, date, out } => {
+            let kind = match format.as_str() {
+                "camt053" => StatementKind::Camt053,
+                "mt940" => StatementKind::Mt940,
+                other => bail!("--format {other}: expected camt053 or mt940"),
+            };
+            let db = open(&config).await?;
+            let file = std::fs::File::create(&out).with_context(|| format!("creating {}", out.display()))?;
+            let started = std::time::Instant::now();
+            let r =
+                statement_gen::write_statement(&db, TenantId(tenant), entries, kind, seed, date.unwrap_or_else(web::today), file).await?;
+            db.close().await;
+            println!(
+                "{}: {} entries paying from {} open invoices, {:.1} MB in {:.2} s",
+                out.display(),
+                r.entries,
+                r.open_invoices,
+                r.bytes as f64 / 1e6,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Statement { file }) => {
+            let size = std::fs::metadata(&file).with_context(|| format!("reading {}", file.display()))?.len();
+            let input = std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(&file)?);
+            let started = std::time::Instant::now();
+            let reader = formats::statement::StatementReader::new(input).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let (mut entries, mut credits) = (0u64, 0i64);
+            for entry in reader {
+                let e = entry.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+                entries += 1;
+                if e.direction == formats::statement::Direction::Credit {
+                    credits += e.amount.cents();
+                }
+            }
+            let secs = started.elapsed().as_secs_f64();
+            println!("{}: {entries} entries, {} in, {:.1} MB", file.display(), Cents::from_cents_unchecked(credits), size as f64 / 1e6);
+            println!(
+                "read in {secs:.2} s: {:.0} MB/s, {:.0} entries/s",
+                size as f64 / 1e6 / secs.max(1e-9),
+                entries as f64 / secs.max(1e-9)
+            );
+            println!("peak memory {}", peak_rss().unwrap_or_else(|| "unknown".into()));
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Matching { tenant, file, book }) => {
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let started = std::time::Instant::now();
+            let (_, entries) = formats::statement::read_statement(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let parse = started.elapsed().as_secs_f64();
+            drop(bytes);
+            let db = open(&config).await?;
+            let r = ledger::rehearse_matching(&db, TenantId(tenant), &entries).await?;
+            let open: i64 = {
+                let mut tx = db.read().await?;
+                let n = tx.count_open_invoices(TenantId(tenant)).await?;
+                tx.commit().await?;
+                n
+            };
+            println!("{}: {} entries read in {parse:.2} s; tenant {tenant} has {open} open invoices", file.display(), entries.len());
+            println!(
+                "matching {} payments: {:.2} s ({:.2} s reading {} invoices the statement points at, {:.2} s judging): {:.0} payments/s",
+                r.payments,
+                r.load_seconds + r.judge_seconds,
+                r.load_seconds,
+                r.invoices_loaded,
+                r.judge_seconds,
+                r.payments as f64 / (r.load_seconds + r.judge_seconds).max(1e-9)
+            );
+            println!("{} would be allocated without a person, {} would wait in the queue", r.automatic, r.queued);
+            if book {
+                let input = std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(&file)?);
+                let started = std::time::Instant::now();
+                let report = ledger::import_statement(&db, TenantId(tenant), &file.display().to_string(), input).await?;
+                let secs = started.elapsed().as_secs_f64();
+                println!(
+                    "import: {} entries, {} allocated, {} queued, {} returned in {secs:.2} s: {:.0} entries/s",
+                    report.entries,
+                    report.allocated,
+                    report.queued,
+                    report.returned,
+                    report.entries as f64 / secs.max(1e-9)
+                );
+            }
+            db.close().await;
+            println!("peak memory {}", peak_rss().unwrap_or_else(|| "unknown".into()));
+            Ok(())
+        }
         Command::Bench(BenchCommand::Interest { iterations }) => {
             let from = jiff::civil::date(2005, 1, 31);
             let payments: Vec<PartPayment> = (1..=240)
@@ -556,9 +688,9 @@ async fn run(command: Command, config: Config) -> Result<()> {
             println!("peak memory {}", peak_rss().unwrap_or_else(|| "unknown".into()));
             Ok(())
         }
-        Command::Gen { debtors, invoices, seed, as_of } => {
+        Command::Gen { debtors, invoices, seed, as_of, unpaid } => {
             let db = open(&config).await?;
-            let report = synth::generate(&db, debtors, invoices, seed, as_of.unwrap_or_else(web::today)).await?;
+            let report = synth::generate(&db, debtors, invoices, seed, as_of.unwrap_or_else(web::today), unpaid).await?;
             db.close().await;
             let rows = (report.debtors + report.invoices) as f64;
             println!("tenant {}", report.tenant);

@@ -292,7 +292,7 @@ enum Batch {
 
 /// Makes every row in a fixed order from one seeded generator, so the same seed and date give
 /// the same data.
-fn produce(seed: u64, debtors: u64, invoices: u64, as_of: Date, out: &tokio::sync::mpsc::Sender<Batch>) {
+fn produce(seed: u64, debtors: u64, invoices: u64, as_of: Date, unpaid: bool, out: &tokio::sync::mpsc::Sender<Batch>) {
     let mut rng = Rng::new(seed);
     let mut kinds: Vec<DebtorKind> = Vec::with_capacity(usize::try_from(debtors).unwrap_or(0));
     let mut n = 0;
@@ -309,7 +309,11 @@ fn produce(seed: u64, debtors: u64, invoices: u64, as_of: Date, out: &tokio::syn
         let batch: Vec<InvoiceRecord> = (n..(n + GEN_CHUNK).min(invoices))
             .map(|i| {
                 let index = rng.below(kinds.len() as u64) as usize;
-                invoice(&mut rng, DebtorId(index as i64), kinds[index], format!("F{:08}", i + 1), as_of)
+                let mut record = invoice(&mut rng, DebtorId(index as i64), kinds[index], format!("F{:08}", i + 1), as_of);
+                if unpaid {
+                    record.paid = Cents::ZERO;
+                }
+                record
             })
             .collect();
         n += batch.len() as u64;
@@ -320,9 +324,9 @@ fn produce(seed: u64, debtors: u64, invoices: u64, as_of: Date, out: &tokio::syn
 }
 
 /// Fills a new tenant with `debtors` debtors and `invoices` invoices, the same for the same seed
-/// and date. Rows are made on one thread while the previous chunk is stored from another, and
+/// and date; with `unpaid`, every invoice is left wholly open (for the matching benchmark). Rows are made on one thread while the previous chunk is stored from another, and
 /// memory stays flat: at most two chunks are in flight.
-pub async fn generate(db: &Db, debtors: u64, invoices: u64, seed: u64, as_of: Date) -> Result<GenReport, StoreError> {
+pub async fn generate(db: &Db, debtors: u64, invoices: u64, seed: u64, as_of: Date, unpaid: bool) -> Result<GenReport, StoreError> {
     let started = Instant::now();
     let mut tx = db.write().await?;
     let mut t = NewTenant::minimal(format!("Synthetisch B.V. (seed {seed})"), dutch_iban("INGB", seed));
@@ -331,7 +335,7 @@ pub async fn generate(db: &Db, debtors: u64, invoices: u64, seed: u64, as_of: Da
     tx.commit().await?;
 
     let (sender, mut batches) = tokio::sync::mpsc::channel(1);
-    let producer = tokio::task::spawn_blocking(move || produce(seed, debtors, invoices, as_of, &sender));
+    let producer = tokio::task::spawn_blocking(move || produce(seed, debtors, invoices, as_of, unpaid, &sender));
     let mut ids: Vec<DebtorId> = Vec::with_capacity(usize::try_from(debtors).unwrap_or(0));
     let mut stored_invoices = 0;
     while let Some(batch) = batches.recv().await {

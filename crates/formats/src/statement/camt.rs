@@ -88,6 +88,8 @@ pub struct CamtReader<R: BufRead> {
     path: String,
     marks: Vec<usize>,
     text: String,
+    /// Whether the last tag opened an element (its text is being read).
+    in_leaf: bool,
     /// Path length just past the statement element (`Stmt`, `Ntfctn`, `Rpt`).
     stmt: Option<usize>,
     statement_id: String,
@@ -116,6 +118,7 @@ impl<R: BufRead> CamtReader<R> {
             path: String::with_capacity(256),
             marks: Vec::with_capacity(16),
             text: String::new(),
+            in_leaf: false,
             stmt: None,
             statement_id: String::new(),
             account: String::new(),
@@ -179,6 +182,7 @@ impl<R: BufRead> CamtReader<R> {
                     self.path.push('/');
                     self.path.push_str(name);
                     self.text.clear();
+                    self.in_leaf = true;
                     self.pending_currency = currency;
                     self.opened(line)?;
                 }
@@ -187,9 +191,11 @@ impl<R: BufRead> CamtReader<R> {
                     let mark = self.marks.pop().ok_or_else(|| self.error(line, "a closing tag without its opening tag"))?;
                     self.path.truncate(mark);
                     self.text.clear();
+                    self.in_leaf = false;
                 }
-                Ok(Event::Text(t)) => self.text.push_str(&t.xml10_content()),
-                Ok(Event::CData(t)) => self.text.push_str(&t.xml10_content()),
+                // Only a leaf's own text matters: white space between elements is skipped.
+                Ok(Event::Text(t)) if self.in_leaf => self.text.push_str(&t.xml10_content()),
+                Ok(Event::CData(t)) if self.in_leaf => self.text.push_str(&t.xml10_content()),
                 Ok(Event::GeneralRef(r)) => {
                     let resolved = match r.resolve_char_ref() {
                         Ok(Some(c)) => Some(c),

@@ -313,17 +313,19 @@ fn apply_information(entry: &mut StatementEntry, lines: &[String]) {
 /// Splits a codeword text into `(codeword, value)` pairs, in order.
 fn codewords(text: &str) -> Vec<(&str, &str)> {
     let b = text.as_bytes();
-    let mut starts = Vec::new();
+    let mut starts: Vec<(usize, &str)> = Vec::new();
     let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'/'
-            && let Some(code) = CODEWORDS.iter().find(|c| text[i + 1..].starts_with(**c) && b.get(i + 1 + c.len()) == Some(&b'/'))
-        {
-            starts.push((i, *code));
-            i += code.len() + 2;
-            continue;
+    while let Some(at) = memchr::memchr(b'/', &b[i..]) {
+        let slash = i + at;
+        // A codeword is two to four capitals between slashes.
+        let word_end = b[slash + 1..].iter().take(5).position(|&c| c == b'/').map(|n| slash + 1 + n);
+        match word_end {
+            Some(end) if end - slash > 2 && CODEWORDS.contains(&&text[slash + 1..end]) => {
+                starts.push((slash, &text[slash + 1..end]));
+                i = end + 1;
+            }
+            _ => i = slash + 1,
         }
-        i += 1;
     }
     starts
         .iter()

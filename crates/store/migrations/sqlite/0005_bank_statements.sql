@@ -53,11 +53,13 @@ CREATE TABLE bank_entries (
 ) STRICT;
 CREATE INDEX bank_entries_by_status ON bank_entries (tenant_id, status, id);
 
--- What matching looks up: an invoice by its payment reference or its number in any case, and
--- the debtor behind an account that paid before.
+-- What matching looks up: an invoice by its payment reference or its number in any case, the
+-- debtor behind an account that paid before, and open invoices by what they still need.
 CREATE INDEX invoices_by_reference ON invoices (tenant_id, payment_reference);
 CREATE INDEX invoices_by_lower_number ON invoices (tenant_id, lower(number));
 CREATE INDEX payments_by_payer_iban ON payments (tenant_id, payer_iban);
+-- A payment no key matches is compared with the open invoices that still need its amount.
+CREATE INDEX invoices_open_by_outstanding ON invoices (tenant_id, (total - paid - credited)) WHERE status NOT IN ('paid', 'credited');
 
 -- A payment that came back (a returned transfer or direct debit, a refund) reopens what it paid:
 -- its allocations are kept, marked reversed.
