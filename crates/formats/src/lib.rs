@@ -1,9 +1,10 @@
 //! Reading and writing the files Tegoed exchanges. Every error names where it is: the line and
-//! column of a CSV file (later: the byte offset or XML path of a statement or e-invoice).
+//! column of a CSV file or the line and XML path of a statement or e-invoice.
 
 pub mod epc_qr;
 pub mod invoice_csv;
 pub mod statement;
+pub mod ubl;
 mod text;
 
 pub use text::decode_text;

@@ -1,6 +1,9 @@
 //! Booking what comes in, for the command line and the API alike: bank statements read,
-//! matched to invoices and stored in one unit of work.
+//! matched to invoices and stored in one unit of work, and e-invoices (UBL) imported with a
+//! report of what a legally valid Dutch invoice lacks.
 
+pub mod e_invoices;
 pub mod statements;
 
+pub use e_invoices::{EInvoiceFile, EInvoiceImportError, EInvoiceProblem, EInvoiceReport, import_e_invoices};
 pub use statements::{MatchRehearsal, StatementImportError, import_statement, rehearse_matching};

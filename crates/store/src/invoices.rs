@@ -195,6 +195,21 @@ impl Tx {
         Ok(n > 0)
     }
 
+    /// The tenant's invoice with this number, if any.
+    pub async fn invoice_by_number(&mut self, tenant: TenantId, number: &str) -> Result<Option<Invoice>> {
+        let sql = format!("SELECT {INVOICE_COLUMNS} FROM invoices WHERE tenant_id = $1 AND number = $2");
+        let row: Option<InvoiceRow> = dispatch!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(tenant.0).bind(number.trim().to_string()).fetch_optional(c).await?);
+        row.map(Invoice::try_from).transpose()
+    }
+
+    /// Whether the tenant has a credit note with this number.
+    pub async fn credit_note_number_taken(&mut self, tenant: TenantId, number: &str) -> Result<bool> {
+        let n: i64 = dispatch!(self, c => sqlx::query_scalar("SELECT COUNT(*) FROM credit_notes WHERE tenant_id = $1 AND number = $2")
+            .bind(tenant.0).bind(number.trim().to_string()).fetch_one(c).await?);
+        Ok(n > 0)
+    }
+
     /// The tenant's invoices in id order.
     pub async fn invoices(&mut self, tenant: TenantId, f: &InvoiceFilter, page: Page) -> Result<Vec<Invoice>> {
         let mut w = Filter::new(self.backend(), tenant.0, page.after);

@@ -260,10 +260,13 @@ enum TenantCommand {
 
 #[derive(Subcommand)]
 enum ImportCommand {
-    /// Import invoices from a CSV file: all of them, or none when any row is wrong.
+    /// Import invoices from a CSV file, or UBL e-invoices (Peppol BIS 3, SI-UBL 2.0: files or
+    /// folders of .xml files): all of them, or none when any is wrong. For UBL, each document
+    /// is reported with what a legally valid Dutch invoice lacks.
     Invoices {
-        /// The file.
-        file: PathBuf,
+        /// The file (csv), or the files and folders (ubl).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
         /// Tenant id.
         #[arg(long)]
         tenant: i64,
@@ -276,7 +279,7 @@ enum ImportCommand {
         /// Field separator (default: found from the header line).
         #[arg(long)]
         delimiter: Option<char>,
-        /// File format; only csv for now.
+        /// File format: csv or ubl.
         #[arg(long, default_value = "csv")]
         format: String,
     },
@@ -291,6 +294,73 @@ enum ImportCommand {
         #[arg(long)]
         tenant: i64,
     },
+}
+
+/// `tegoed import invoices --format ubl`: every file, and every .xml file in a folder, as
+/// one batch.
+async fn import_ubl(config: &Config, tenant: TenantId, paths: &[PathBuf]) -> anyhow::Result<()> {
+    let mut files = Vec::new();
+    for path in paths {
+        let mut batch = if path.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .with_context(|| format!("reading folder {}", path.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("xml")))
+                .collect();
+            found.sort();
+            found
+        } else {
+            vec![path.clone()]
+        };
+        for p in batch.drain(..) {
+            let bytes = std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?;
+            files.push(ledger::EInvoiceFile { name: p.display().to_string(), bytes });
+        }
+    }
+    if files.is_empty() {
+        bail!("no .xml files found in {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+    }
+    let db = open(config).await?;
+    let result = ledger::import_e_invoices(&db, tenant, &files).await;
+    db.close().await;
+    match result {
+        Ok(r) => {
+            for d in &r.documents {
+                let kind = match d.kind {
+                    formats::ubl::DocumentKind::Invoice => "invoice",
+                    formats::ubl::DocumentKind::CreditNote => "credit note",
+                };
+                println!("{}: {kind} {} for debtor {}, {}", d.file, d.number, d.debtor_id, d.amount.to_dutch());
+                for n in &d.notes {
+                    println!("  note: {n}");
+                }
+                for g in &d.legal_gaps {
+                    let severity = match g.severity {
+                        formats::ubl::GapSeverity::Required => "missing",
+                        formats::ubl::GapSeverity::Advised => "advice",
+                    };
+                    println!("  {severity} ({}): {} [{}]", g.rule, g.message, g.path);
+                }
+            }
+            println!(
+                "imported {} invoices and {} credit notes ({} new debtors), open {}; {} of {} documents lack what a valid Dutch invoice needs",
+                r.invoices,
+                r.credit_notes,
+                r.debtors_created,
+                r.open.to_dutch(),
+                r.legally_incomplete,
+                r.documents.len()
+            );
+            Ok(())
+        }
+        Err(ledger::EInvoiceImportError::Rejected(problems)) => {
+            for p in &problems {
+                eprintln!("{p}");
+            }
+            bail!("{} problem(s); nothing was imported", problems.len())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn main() -> ExitCode {
@@ -364,10 +434,14 @@ async fn run(command: Command, config: Config) -> Result<()> {
             println!("api key {}", key.api_key);
             Ok(())
         }
-        Command::Import(ImportCommand::Invoices { file, tenant, mapping, columns, delimiter, format }) => {
+        Command::Import(ImportCommand::Invoices { files, tenant, format, .. }) if format == "ubl" => {
+            import_ubl(&config, TenantId(tenant), &files).await
+        }
+        Command::Import(ImportCommand::Invoices { files, tenant, mapping, columns, delimiter, format }) => {
             if format != "csv" {
-                bail!("--format {format}: only csv is supported so far");
+                bail!("--format {format}: expected csv or ubl");
             }
+            let [file] = files.as_slice() else { bail!("a CSV import takes one file, got {}", files.len()) };
             let mut m = match &mapping {
                 None => ColumnMapping::default(),
                 Some(path) => {
@@ -381,7 +455,7 @@ async fn run(command: Command, config: Config) -> Result<()> {
             if delimiter.is_some() {
                 m.delimiter = delimiter;
             }
-            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
             let db = open(&config).await?;
             let result = import_invoice_csv(&db, TenantId(tenant), &bytes, &m).await;
             db.close().await;

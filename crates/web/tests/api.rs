@@ -1045,7 +1045,47 @@ async fn bank_statement_routes(db: Db) {
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
+async fn e_invoice_upload(db: Db) {
+    let app = TestApp::start(db).await;
+    let t = app.tenant("SimplerInvoicing").await;
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/samples/ubl/si-ubl-2.0");
+    let read = |name: &str| std::fs::read_to_string(format!("{dir}/{name}")).expect("sample");
+    let upload = |body: String, name: &str| {
+        app.http
+            .post(app.url(&format!("/e-invoices?file_name={name}")))
+            .bearer_auth(&t.key)
+            .header("Content-Type", "application/xml")
+            .body(body)
+    };
+    // The BR-NL-1 sample: imported, and the report says what is missing and by which rule.
+    let (s, report, _) = app.send(upload(read("SI-UBL-2.0_BR-NL-1_error_wrong_scheme.xml"), "wrong-scheme.xml")).await;
+    assert_eq!(s, StatusCode::CREATED, "{report}");
+    assert_eq!((report["invoices"].as_u64(), report["legally_incomplete"].as_u64()), (Some(1), Some(1)));
+    let doc = &report["documents"][0];
+    assert_eq!(doc["number"], "12115118");
+    let rules: Vec<&str> = doc["legal_gaps"].as_array().expect("gaps").iter().filter_map(|g| g["rule"].as_str()).collect();
+    assert!(rules.contains(&"NLCIUS BR-NL-1"), "{rules:?}");
+    let gap = doc["legal_gaps"].as_array().expect("gaps").iter().find(|g| g["rule"] == "NLCIUS BR-NL-1").expect("gap");
+    assert_eq!(gap["severity"], "required");
+    assert!(gap["message_nl"].as_str().is_some_and(|m| m.contains("KvK")), "{gap}");
+    let (s, invoice) = app.get(&t.key, &format!("/invoices/{}", doc["invoice_id"])).await;
+    assert_eq!(s, StatusCode::OK, "{invoice}");
+    assert_eq!((invoice["total"].as_i64(), invoice["outstanding"].as_i64(), invoice["status"].as_str()), (Some(22700), Some(22700), Some("open")));
+
+    // The same invoice again: refused by number, with the place in the file.
+    let (s, problem, _) = app.send(upload(read("SI-UBL-2.0_ok_minimal.xml"), "minimal.xml")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "minimal.xml:1 Invoice/ID", "{problem}");
+    assert!(problem["errors"][0]["message"].as_str().is_some_and(|m| m.contains("imported before")), "{problem}");
+
+    // Not UBL at all.
+    let (s, problem, _) = app.send(upload("<Order/>".into(), "order.xml")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(problem["errors"][0]["message"].as_str().is_some_and(|m| m.contains("found <Order>")), "{problem}");
+}
+
 on_both_backends!(
+    e_invoice_upload,
     bank_statement_routes,
     dunning_policies,
     dunning_arrangements_calls_and_timeline,

@@ -1,4 +1,5 @@
-//! Bank statements uploaded by the caller's tenant, and the queue of payments a person matches.
+//! Files uploaded by the caller's tenant: bank statements, the queue of payments a person
+//! matches, and e-invoices.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -9,7 +10,7 @@ use domain::FieldProblem;
 use domain::bank::{BankEntry, BankEntryStatus, StatementReport};
 use domain::ids::{BankEntryId, DebtorId};
 use domain::payment::{Allocation, check_allocations};
-use ledger::StatementImportError;
+use ledger::{EInvoiceImportError, StatementImportError};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -26,6 +27,8 @@ pub(super) fn routes() -> OpenApiRouter<App> {
     OpenApiRouter::new()
         .routes(routes!(upload_statement))
         .layer(DefaultBodyLimit::max(MAX_STATEMENT_BYTES))
+        .routes(routes!(upload_e_invoice))
+        .layer(DefaultBodyLimit::max(formats::ubl::MAX_UBL_BYTES))
         .routes(routes!(list_bank_entries))
         .routes(routes!(get_bank_entry))
         .routes(routes!(match_bank_entry))
@@ -89,6 +92,40 @@ async fn upload_statement(
         }
         Err(StatementImportError::NoTenant(_)) => Err(ApiError::NotFound),
         Err(StatementImportError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// Upload one e-invoice the tenant sent: a UBL 2.1 Invoice or CreditNote (Peppol BIS 3,
+/// SI-UBL 2.0), as the request body. The invoice is stored for collection, a new customer
+/// becomes a debtor, and a credit note reduces the invoice it corrects. The answer reports
+/// what a legally valid Dutch invoice lacks (`documents[0].legal_gaps`, with the rule, in
+/// English and Dutch). A document that cannot be read or booked is refused as a whole, naming
+/// its line and XML path; an invoice number imported before is refused too.
+#[utoipa::path(post, path = "/e-invoices", tag = "invoices", params(UploadQuery),
+    request_body(content = String, content_type = "application/xml", description = "The UBL document"),
+    responses((status = 201, description = "What was stored, and the legal-validity report of the document", content_type = "application/json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn upload_e_invoice(
+    State(app): State<App>,
+    TenantKey(tenant): TenantKey,
+    Params(q): Params<UploadQuery>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let file = ledger::EInvoiceFile { name: q.file_name.unwrap_or_else(|| "upload".to_string()), bytes: body.to_vec() };
+    match ledger::import_e_invoices(&app.db, tenant, std::slice::from_ref(&file)).await {
+        Ok(report) => Ok((StatusCode::CREATED, Json(report)).into_response()),
+        Err(EInvoiceImportError::Rejected(problems)) => Err(ApiError::Invalid(
+            problems
+                .into_iter()
+                .map(|p| {
+                    let at = if p.path.is_empty() { format!("{}:{}", p.file, p.line) } else { format!("{}:{} {}", p.file, p.line, p.path) };
+                    FieldProblem::new(at, format!("{}; nothing was imported", p.message))
+                })
+                .collect(),
+        )),
+        Err(EInvoiceImportError::NoTenant(_)) => Err(ApiError::NotFound),
+        Err(EInvoiceImportError::Store(e)) => Err(e.into()),
     }
 }
 
