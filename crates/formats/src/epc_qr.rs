@@ -136,6 +136,18 @@ fn check(t: &Transfer) -> Result<(), EpcError> {
             return Err(err(line, "text", "a line break inside an element"));
         }
     }
+    // Control characters (a form feed, a tab) print as nothing or garbage in a banking app.
+    let texts = [(6, "name", Some(&t.name)), (12, "note", t.note.as_ref())];
+    let remittance = match &t.remittance {
+        Remittance::Structured(s) => Some((10, "reference", s)),
+        Remittance::Unstructured(s) => Some((11, "text", s)),
+        Remittance::None => None,
+    };
+    for (line, field, s) in texts.into_iter().filter_map(|(l, f, s)| s.map(|s| (l, f, s))).chain(remittance) {
+        if let Some(c) = s.chars().find(|c| c.is_control() && !matches!(c, '\n' | '\r')) {
+            return Err(err(line, field, format!("a control character (U+{:04X}); expected printable text", u32::from(c))));
+        }
+    }
     if let Remittance::Structured(s) | Remittance::Unstructured(s) = &t.remittance
         && s.contains(['\n', '\r'])
     {
@@ -231,11 +243,16 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, EpcError> {
     let amount = opt(8).map(|a| parse_amount(&a).map_err(|m| err(8, "amount", m))).transpose()?;
     let remittance = match (opt(10), opt(11)) {
         (Some(_), Some(_)) => return Err(err(11, "text", "a structured reference and text: at most one of lines 10 and 11")),
+        // Written as Tegoed writes it: an RF reference without spaces, so a payload read and
+        // written again says the same.
+        (Some(r), None) if r.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("RF")) => {
+            Remittance::Structured(String::from(RfReference::parse(&r).map_err(|e| err(10, "reference", e.to_string()))?))
+        }
         (Some(r), None) => Remittance::Structured(r),
         (None, Some(u)) => Remittance::Unstructured(u),
         (None, None) => Remittance::None,
     };
-    let transfer = Transfer { bic, name: line(6).to_string(), iban, amount, purpose: opt(9), remittance, note: opt(12) };
+    let transfer = Transfer { bic, name: line(6).trim().to_string(), iban, amount, purpose: opt(9), remittance, note: opt(12) };
     check(&transfer)?;
     Ok(Decoded { version, charset, transfer })
 }
@@ -316,6 +333,22 @@ mod tests {
         assert_eq!((e.line, e.field), (8, "amount"), "{e}");
         let e = decode(&sample("invalid_both_remittances.txt")).expect_err("both");
         assert_eq!(e.line, 11, "{e}");
+    }
+
+    #[test]
+    fn control_characters_are_refused_and_what_is_read_is_written_the_same() {
+        // Found by fuzzing: a form feed in the name was read, and trimmed away on writing.
+        let e = decode("BCD\n002\n1\nSCT\n\nJan\u{c}sen\nNL91ABNA0417164300".as_bytes()).expect_err("refused");
+        assert_eq!((e.line, e.field), (6, "name"));
+        assert!(e.message.contains("U+000C"), "{e}");
+        let e = decode("BCD\n002\n1\nSCT\n\nJansen\nNL91ABNA0417164300\n\n\n\nfactuur\t12".as_bytes()).expect_err("refused");
+        assert_eq!((e.line, e.field), (11, "text"));
+        // Spaces around the name and inside an RF reference: read as they are written.
+        let d = decode("BCD\n002\n1\nSCT\n\n Jansen \nNL91ABNA0417164300\n\n\nRF18 5390 0754 7034".as_bytes()).expect("read");
+        assert_eq!(d.transfer.name, "Jansen");
+        assert_eq!(d.transfer.remittance, Remittance::Structured("RF18539007547034".into()));
+        let again = decode(&encode(&d.transfer).expect("write")).expect("read");
+        assert_eq!(again.transfer, d.transfer);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! asks for error-correction level M and at most QR version 13, 69×69 modules
 //! (`../shared/docs/formats.md` §2); ISO/IEC 18004 asks for a quiet zone of four modules.
 
+use qrcode::bits::Bits;
 use qrcode::{EcLevel, QrCode, Version};
 
 use crate::epc_qr::MAX_BYTES;
@@ -17,11 +18,8 @@ pub enum QrError {
     /// More bytes than an EPC QR code holds.
     #[error("{0} bytes; an EPC QR code holds at most {MAX_BYTES}")]
     TooLong(usize),
-    /// The encoder refused (cannot happen for a payload of at most 331 bytes).
-    #[error("the QR encoder refused the payload: {0}")]
-    Encoder(String),
-    /// The code came out larger than version 13.
-    #[error("the code needs QR version {0}; EPC069-12 allows at most {MAX_VERSION}")]
+    /// The code would be larger than version 13 (cannot happen for at most 331 bytes).
+    #[error("the code needs QR version {0} or more; EPC069-12 allows at most {MAX_VERSION}")]
     TooLarge(i16),
     /// The PNG writer failed.
     #[error("writing the PNG failed: {0}")]
@@ -42,14 +40,21 @@ impl QrSymbol {
         if payload.len() > MAX_BYTES {
             return Err(QrError::TooLong(payload.len()));
         }
-        let code = QrCode::with_error_correction_level(payload, EcLevel::M).map_err(|e| QrError::Encoder(e.to_string()))?;
+        // One byte-mode segment in the smallest version that holds it: the size then follows
+        // from the length alone, and 331 bytes fit version 13 exactly. (Mixed segments can come
+        // out larger: fuzzing found a 300-byte payload that needed version 14.)
+        let code = (1..=MAX_VERSION)
+            .find_map(|v| {
+                let mut bits = Bits::new(Version::Normal(v));
+                bits.push_byte_data(payload).ok()?;
+                bits.push_terminator(EcLevel::M).ok()?;
+                QrCode::with_bits(bits, EcLevel::M).ok()
+            })
+            .ok_or(QrError::TooLarge(MAX_VERSION + 1))?;
         let version = match code.version() {
             Version::Normal(v) => v,
             Version::Micro(v) => v,
         };
-        if version > MAX_VERSION {
-            return Err(QrError::TooLarge(version));
-        }
         let width = code.width();
         let dark = code.to_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect();
         Ok(QrSymbol { width, version, dark })

@@ -114,3 +114,16 @@ fn the_longest_payload_fits_version_13_and_one_byte_more_is_refused() {
     payload.push(b'x');
     assert_eq!(QrSymbol::epc(&payload), Err(QrError::TooLong(332)));
 }
+
+#[test]
+fn a_payload_whose_mixed_segments_needed_version_14_fits_in_byte_mode() {
+    // Found by fuzzing: an ISO 8859-1 payload, written again in UTF-8, that the encoder's
+    // segment optimiser put in version 14.
+    let found = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/epc-qr-latin1-needs-version-14.bin")).expect("input");
+    let decoded = formats::epc_qr::decode(&found).expect("a valid Latin-1 payload");
+    let payload = formats::epc_qr::encode(&decoded.transfer).expect("fits 331 bytes in UTF-8");
+    let symbol = QrSymbol::epc(&payload).expect("drawn");
+    assert!(symbol.version() <= MAX_VERSION, "version {}", symbol.version());
+    let (_, content) = scan_png(&symbol.png(4).expect("png"));
+    assert_eq!(content, payload);
+}
