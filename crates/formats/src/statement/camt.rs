@@ -11,31 +11,79 @@ use quick_xml::events::Event;
 
 use super::{Direction, EntryStatus, StatementEntry, StatementError, StatementFormat, meaningful, parse_amount};
 
-/// Counts the line ends the XML reader has consumed, so every event knows its line.
+/// A buffer between the caller's reader and the XML reader that knows the line of any byte
+/// the XML reader has consumed. Line ends are counted only when a line is asked for (an entry
+/// starts, a value is kept, an error is made), over all bytes since the last question, in one
+/// pass: counting every small piece the XML reader consumes cost more than the rest of reading.
 struct Lines<R> {
     inner: R,
+    buf: Vec<u8>,
+    pos: usize,
+    filled: usize,
+    /// `buf[..counted]` is counted in `ends`.
+    counted: usize,
     ends: u64,
 }
 
-impl<R: BufRead> Read for Lines<R> {
+/// Bytes read from the caller's reader at a time.
+const CHUNK: usize = 64 * 1024;
+
+impl<R: Read> Lines<R> {
+    fn new(inner: R) -> Self {
+        Lines { inner, buf: vec![0; CHUNK], pos: 0, filled: 0, counted: 0, ends: 0 }
+    }
+
+    /// The line of the next byte to be read, counting from 1.
+    fn line(&mut self) -> u64 {
+        if self.pos > self.counted {
+            self.ends += memchr::memchr_iter(b'\n', &self.buf[self.counted..self.pos]).count() as u64;
+            self.counted = self.pos;
+        }
+        self.ends + 1
+    }
+}
+
+impl<R: Read> Read for Lines<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(out)?;
-        self.ends += memchr::memchr_iter(b'\n', &out[..n]).count() as u64;
+        let available = self.fill_buf()?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
         Ok(n)
     }
 }
 
-impl<R: BufRead> BufRead for Lines<R> {
+impl<R: Read> Lines<R> {
+    /// Reads the next chunk once the XML reader has consumed the current one.
+    #[cold]
+    #[inline(never)]
+    fn refill(&mut self) -> io::Result<&[u8]> {
+        self.line();
+        self.filled = loop {
+            match self.inner.read(&mut self.buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other?,
+            }
+        };
+        self.pos = 0;
+        self.counted = 0;
+        Ok(&self.buf[..self.filled])
+    }
+}
+
+impl<R: Read> BufRead for Lines<R> {
+    // Called millions of times by the XML reader: the common case is two comparisons.
+    #[inline]
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        self.inner.fill_buf()
+        if self.pos < self.filled {
+            return Ok(&self.buf[self.pos..self.filled]);
+        }
+        self.refill()
     }
 
+    #[inline]
     fn consume(&mut self, amount: usize) {
-        // The buffer is still filled (amount ≤ what fill_buf returned), so this does no I/O.
-        if let Ok(buf) = self.inner.fill_buf() {
-            self.ends += memchr::memchr_iter(b'\n', &buf[..amount.min(buf.len())]).count() as u64;
-        }
-        self.inner.consume(amount);
+        self.pos = (self.pos + amount).min(self.filled);
     }
 }
 
@@ -106,9 +154,11 @@ pub struct CamtReader<R: BufRead> {
 impl<R: BufRead> CamtReader<R> {
     /// A reader over a camt document.
     pub fn new(reader: R) -> Self {
-        let mut xml = Reader::from_reader(Lines { inner: reader, ends: 0 });
+        let mut xml = Reader::from_reader(Lines::new(reader));
         let config = xml.config_mut();
-        config.trim_text_start = false;
+        // White space between elements is skipped by the reader itself (half the events of an
+        // indented file); after an entity it is kept, see `GeneralRef` below.
+        config.trim_text_start = true;
         config.trim_text_end = false;
         config.expand_empty_elements = true;
         CamtReader {
@@ -141,8 +191,8 @@ impl<R: BufRead> CamtReader<R> {
         self.format
     }
 
-    fn line(&self) -> u64 {
-        self.xml.get_ref().ends + 1
+    fn line(&mut self) -> u64 {
+        self.xml.get_mut().line()
     }
 
     fn error(&self, line: u64, message: impl Into<String>) -> StatementError {
@@ -152,12 +202,17 @@ impl<R: BufRead> CamtReader<R> {
     /// Reads events until an entry is complete or the document ends.
     fn advance(&mut self) -> Result<(), StatementError> {
         while self.ready.is_empty() && !self.finished {
-            let line = self.line();
             self.buf.clear();
             let event = self.xml.read_event_into(&mut self.buf);
+            // Lines are asked for only where they are kept or reported: the line where the
+            // event ends (white space before a tag is read with the tag).
             match event {
-                Err(e) => return Err(self.error(line, format!("not well-formed XML: {e}"))),
+                Err(e) => {
+                    let line = self.xml.get_mut().line();
+                    return Err(self.error(line, format!("not well-formed XML: {e}")));
+                }
                 Ok(Event::Eof) => {
+                    let line = self.xml.get_mut().line();
                     if !self.marks.is_empty() {
                         return Err(self.error(line, "the document ends before its elements are closed"));
                     }
@@ -167,8 +222,15 @@ impl<R: BufRead> CamtReader<R> {
                     self.finished = true;
                 }
                 Ok(Event::Start(start)) => {
-                    let name = start.local_name();
-                    let name = name.as_ref();
+                    self.xml.config_mut().trim_text_start = true;
+                    // The local name, found with a byte loop: names are short, and a generic
+                    // search cost more than the rest of the tag.
+                    let qualified = start.name();
+                    let qualified: &str = qualified.as_ref();
+                    let name = match qualified.bytes().position(|b| b == b':') {
+                        Some(i) => &qualified[i + 1..],
+                        None => qualified,
+                    };
                     let currency = if name == "Amt" {
                         start
                             .try_get_attribute("Ccy")
@@ -178,6 +240,7 @@ impl<R: BufRead> CamtReader<R> {
                     } else {
                         None
                     };
+                    let line = if self.marks.len() < 2 || name == "Ntry" { self.xml.get_mut().line() } else { 0 };
                     self.marks.push(self.path.len());
                     self.path.push('/');
                     self.path.push_str(name);
@@ -187,6 +250,9 @@ impl<R: BufRead> CamtReader<R> {
                     self.opened(line)?;
                 }
                 Ok(Event::End(_)) => {
+                    self.xml.config_mut().trim_text_start = true;
+                    let last = self.marks.last().map_or("", |m| &self.path[m + 1..]);
+                    let line = if matches!(last, "Amt" | "Dt" | "DtTm") || self.marks.is_empty() { self.xml.get_mut().line() } else { 0 };
                     self.closed(line)?;
                     let mark = self.marks.pop().ok_or_else(|| self.error(line, "a closing tag without its opening tag"))?;
                     self.path.truncate(mark);
@@ -197,6 +263,8 @@ impl<R: BufRead> CamtReader<R> {
                 Ok(Event::Text(t)) if self.in_leaf => self.text.push_str(&t.xml10_content()),
                 Ok(Event::CData(t)) if self.in_leaf => self.text.push_str(&t.xml10_content()),
                 Ok(Event::GeneralRef(r)) => {
+                    // "Jansen &amp; Zn": the space after the entity is part of the name.
+                    self.xml.config_mut().trim_text_start = false;
                     let resolved = match r.resolve_char_ref() {
                         Ok(Some(c)) => Some(c),
                         Ok(None) => quick_xml::escape::resolve_predefined_entity(&r.xml10_content()).and_then(|s| s.chars().next()),
@@ -205,6 +273,7 @@ impl<R: BufRead> CamtReader<R> {
                     match resolved {
                         Some(c) => self.text.push(c),
                         None => {
+                            let line = self.xml.get_mut().line();
                             let message = format!("unknown entity &{};", r.xml10_content());
                             return Err(StatementError::new(line, self.path.trim_start_matches('/'), message));
                         }

@@ -84,13 +84,17 @@ impl<R: BufRead> Mt940Reader<R> {
                 break;
             }
             self.line += 1;
-            let bytes = if self.line == 1 { self.raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&self.raw) } else { &self.raw[..] };
+            // The line is read in place; only a line that is not UTF-8 is decoded into a copy.
+            let raw = std::mem::take(&mut self.raw);
+            let bytes = if self.line == 1 { raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&raw) } else { &raw[..] };
             let text = match std::str::from_utf8(bytes) {
-                Ok(s) => s.to_string(),
-                Err(_) => decode_text(bytes),
+                Ok(s) => std::borrow::Cow::Borrowed(s),
+                Err(_) => std::borrow::Cow::Owned(decode_text(bytes)),
             };
-            let text = text.trim_end_matches(['\r', '\n']);
-            self.take_line(text)?;
+            let taken = self.take_line(text.trim_end_matches(['\r', '\n']));
+            drop(text);
+            self.raw = raw;
+            taken?;
         }
         Ok(())
     }
