@@ -5,7 +5,7 @@ pub mod epc_qr;
 pub mod invoice_csv;
 pub mod qr;
 pub mod statement;
-pub mod ubl;
 mod text;
+pub mod ubl;
 
 pub use text::decode_text;

@@ -213,9 +213,11 @@ pub fn read_ubl(bytes: &[u8]) -> Result<UblDocument, UblError> {
 }
 
 fn attribute(start: &BytesStart<'_>, name: &str) -> Option<String> {
-    start.attributes().flatten().find(|a| a.key.local_name().as_ref() == name).and_then(|a| {
-        a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok().map(|v| v.trim().to_string())
-    })
+    start
+        .attributes()
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == name)
+        .and_then(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok().map(|v| v.trim().to_string()))
 }
 
 /// Walks the document once and keeps every leaf with text (base64 attachments excepted).
@@ -259,7 +261,11 @@ fn leaves(bytes: &[u8]) -> Result<(DocumentKind, String, Vec<Leaf>), UblError> {
                         "Invoice" => DocumentKind::Invoice,
                         "CreditNote" => DocumentKind::CreditNote,
                         other => {
-                            return Err(err(line, "", format!("expected a UBL Invoice or CreditNote as the root element, found <{other}>")));
+                            return Err(err(
+                                line,
+                                "",
+                                format!("expected a UBL Invoice or CreditNote as the root element, found <{other}>"),
+                            ));
                         }
                     });
                     root = name.to_string();
@@ -384,8 +390,7 @@ impl Document<'_> {
     fn party(&self, base: &str) -> UblParty {
         let t = |rel: &str| self.text(&format!("{base}/{rel}"));
         let scheme = |rel: &str| {
-            self.leaf(&format!("{base}/{rel}"))
-                .and_then(|l| meaningful(&l.text).map(|id| SchemeId { id, scheme: l.attr.clone() }))
+            self.leaf(&format!("{base}/{rel}")).and_then(|l| meaningful(&l.text).map(|id| SchemeId { id, scheme: l.attr.clone() }))
         };
         let trading_name = t("PartyName/Name");
         // A party may name several tax schemes; the VAT one is the VAT number.
@@ -441,7 +446,11 @@ impl Document<'_> {
         let customization = self.text("CustomizationID");
         let total = |path: &str| self.amount(&format!("LegalMonetaryTotal/{path}"), &currency);
         let (inclusive, inclusive_line) = total("TaxInclusiveAmount")?.ok_or_else(|| {
-            self.error(self.leaves.last().map_or(1, |l| l.line), "LegalMonetaryTotal/TaxInclusiveAmount", "the total including VAT is missing")
+            self.error(
+                self.leaves.last().map_or(1, |l| l.line),
+                "LegalMonetaryTotal/TaxInclusiveAmount",
+                "the total including VAT is missing",
+            )
         })?;
         let (payable, payable_line) = total("PayableAmount")?.ok_or_else(|| {
             self.error(self.leaves.last().map_or(1, |l| l.line), "LegalMonetaryTotal/PayableAmount", "the amount due is missing")
@@ -497,9 +506,7 @@ impl Document<'_> {
         let lines = self
             .grouped(&format!("{line_element}/"))
             .map(|(_, leaves)| {
-                let get = |rel: &str| {
-                    leaves.iter().find(|l| l.path == format!("{line_element}/{rel}")).and_then(|l| meaningful(&l.text))
-                };
+                let get = |rel: &str| leaves.iter().find(|l| l.path == format!("{line_element}/{rel}")).and_then(|l| meaningful(&l.text));
                 UblLine {
                     line: leaves.first().map_or(0, |l| l.line),
                     id: get("ID"),
@@ -815,10 +822,7 @@ impl UblDocument {
                     );
                 }
             }
-            if self.customer.country.as_deref() == Some("NL")
-                && self.customer.legal_id.is_some()
-                && !kvk_or_oin(&self.customer.legal_id)
-            {
+            if self.customer.country.as_deref() == Some("NL") && self.customer.legal_id.is_some() && !kvk_or_oin(&self.customer.legal_id) {
                 gap(
                     "NLCIUS BR-NL-10",
                     &format!("{CUSTOMER}/PartyLegalEntity/CompanyID"),

@@ -202,11 +202,7 @@ fn errors_name_line_and_path() {
     assert!(e.message.contains("more than two decimals"), "{e}");
     assert_eq!(e.line, text.lines().position(|l| l.contains("<cbc:PayableAmount")).expect("line") as u64 + 1);
 
-    let e = error_of(&text.replacen(
-        r#"<cbc:PayableAmount currencyID="EUR">"#,
-        r#"<cbc:PayableAmount currencyID="USD">"#,
-        1,
-    ));
+    let e = error_of(&text.replacen(r#"<cbc:PayableAmount currencyID="EUR">"#, r#"<cbc:PayableAmount currencyID="USD">"#, 1));
     assert!(e.message.contains("USD"), "{e}");
 
     let e = error_of(&text.replacen("</cac:AccountingCustomerParty>", "", 1));

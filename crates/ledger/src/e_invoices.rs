@@ -183,12 +183,8 @@ pub async fn import_e_invoices(db: &Db, tenant: TenantId, files: &[EInvoiceFile]
             Err(e) => problems.push(EInvoiceProblem { file: f.name.clone(), line: e.line, path: e.path, message: e.message }),
         }
     }
-    let at = |f: &EInvoiceFile, path: &str, message: String| EInvoiceProblem {
-        file: f.name.clone(),
-        line: 1,
-        path: path.to_string(),
-        message,
-    };
+    let at =
+        |f: &EInvoiceFile, path: &str, message: String| EInvoiceProblem { file: f.name.clone(), line: 1, path: path.to_string(), message };
 
     let mut tx = db.write().await?;
     let term = tx.tenant(tenant).await?.ok_or(EInvoiceImportError::NoTenant(tenant))?.default_payment_term_days;
@@ -199,7 +195,11 @@ pub async fn import_e_invoices(db: &Db, tenant: TenantId, files: &[EInvoiceFile]
             DocumentKind::CreditNote => "CreditNote",
         };
         if d.currency != "EUR" {
-            problems.push(at(f, &format!("{root}/DocumentCurrencyCode"), format!("the document is in {}; Tegoed collects euro", d.currency)));
+            problems.push(at(
+                f,
+                &format!("{root}/DocumentCurrencyCode"),
+                format!("the document is in {}; Tegoed collects euro", d.currency),
+            ));
         }
         if let Some(first) = seen.insert((d.kind, d.number.clone()), &f.name) {
             problems.push(at(f, &format!("{root}/ID"), format!("number {} is also in {first}", d.number)));

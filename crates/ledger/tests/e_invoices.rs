@@ -104,10 +104,7 @@ async fn a_bad_document_stores_nothing_and_every_problem_is_named(db: Db) {
     };
     let dollars = EInvoiceFile {
         name: "dollars.xml".into(),
-        bytes: text
-            .replace("EUR", "USD")
-            .replacen("<cbc:ID>12115118</cbc:ID>", "<cbc:ID>USD-1</cbc:ID>", 1)
-            .into_bytes(),
+        bytes: text.replace("EUR", "USD").replacen("<cbc:ID>12115118</cbc:ID>", "<cbc:ID>USD-1</cbc:ID>", 1).into_bytes(),
     };
     let Err(EInvoiceImportError::Rejected(problems)) = import_e_invoices(&db, t, &[good.clone(), broken, dollars]).await else {
         panic!("refused")

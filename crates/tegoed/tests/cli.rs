@@ -158,13 +158,19 @@ async fn the_binary_imports_and_reports(db: Db) {
     assert!(stdout.contains("advice (EN 16931 BT-84): the account to pay into, IBAN32423940, is not a valid IBAN"), "{stdout}");
     let si_ubl = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/samples/ubl/si-ubl-2.0/SI-UBL-2.0_ok_minimal.xml");
     let broken = std::env::temp_dir().join(format!("tegoed-broken-{}.xml", std::process::id()));
-    std::fs::write(&broken, std::fs::read_to_string(si_ubl).expect("sample").replace("242.00</cbc:PayableAmount>", "242,00</cbc:PayableAmount>"))
-        .expect("write");
+    std::fs::write(
+        &broken,
+        std::fs::read_to_string(si_ubl).expect("sample").replace("242.00</cbc:PayableAmount>", "242,00</cbc:PayableAmount>"),
+    )
+    .expect("write");
     let out = tegoed(&url, &["import", "invoices", si_ubl, broken.to_str().expect("path"), "--tenant", &tenant, "--format", "ubl"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains(&format!("{}: line 82, Invoice/LegalMonetaryTotal/PayableAmount: expected an amount like 1234.56, got '242,00'", broken.display())),
+        stderr.contains(&format!(
+            "{}: line 82, Invoice/LegalMonetaryTotal/PayableAmount: expected an amount like 1234.56, got '242,00'",
+            broken.display()
+        )),
         "{stderr}"
     );
     assert!(stderr.contains("1 problem(s); nothing was imported"), "{stderr}");

@@ -639,6 +639,7 @@ async fn operations_endpoints(db: Db) {
         ("PATCH", "/payments/{id}"),
         ("POST", "/payments/{id}/allocations"),
         ("POST", "/bank-statements"),
+        ("POST", "/e-invoices"),
         ("GET", "/bank-entries"),
         ("GET", "/bank-entries/{id}"),
         ("POST", "/bank-entries/{id}/match"),
@@ -1070,7 +1071,10 @@ async fn e_invoice_upload(db: Db) {
     assert!(gap["message_nl"].as_str().is_some_and(|m| m.contains("KvK")), "{gap}");
     let (s, invoice) = app.get(&t.key, &format!("/invoices/{}", doc["invoice_id"])).await;
     assert_eq!(s, StatusCode::OK, "{invoice}");
-    assert_eq!((invoice["total"].as_i64(), invoice["outstanding"].as_i64(), invoice["status"].as_str()), (Some(22700), Some(22700), Some("open")));
+    assert_eq!(
+        (invoice["total"].as_i64(), invoice["outstanding"].as_i64(), invoice["status"].as_str()),
+        (Some(22700), Some(22700), Some("open"))
+    );
 
     // The same invoice again: refused by number, with the place in the file.
     let (s, problem, _) = app.send(upload(read("SI-UBL-2.0_ok_minimal.xml"), "minimal.xml")).await;

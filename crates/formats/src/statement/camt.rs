@@ -191,10 +191,6 @@ impl<R: BufRead> CamtReader<R> {
         self.format
     }
 
-    fn line(&mut self) -> u64 {
-        self.xml.get_mut().line()
-    }
-
     fn error(&self, line: u64, message: impl Into<String>) -> StatementError {
         StatementError::new(line, self.path.trim_start_matches('/'), message)
     }

@@ -151,6 +151,8 @@ impl StatementError {
 }
 
 /// Reads any supported statement, entry by entry, choosing the reader by the file's first bytes.
+// One reader per file, never stored in bulk: boxing the larger variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum StatementReader<R: BufRead> {
     /// A camt.05x document.
     Camt(CamtReader<R>),
