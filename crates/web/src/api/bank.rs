@@ -87,8 +87,7 @@ async fn upload_statement(
     match ledger::import_statement(&app.db, tenant, &name, body.as_ref()).await {
         Ok(report) => Ok((StatusCode::CREATED, Json(report)).into_response()),
         Err(StatementImportError::Rejected { file, error }) => {
-            let at = if error.path.is_empty() { format!("{file}:{}", error.line) } else { format!("{file}:{} {}", error.line, error.path) };
-            Err(ApiError::Invalid(vec![FieldProblem::new(at, format!("{}; nothing was imported", error.message))]))
+            Err(ApiError::Invalid(vec![not_imported(&file, error.line, &error.path, &error.message)]))
         }
         Err(StatementImportError::NoTenant(_)) => Err(ApiError::NotFound),
         Err(StatementImportError::Store(e)) => Err(e.into()),
@@ -115,18 +114,18 @@ async fn upload_e_invoice(
     let file = ledger::EInvoiceFile { name: q.file_name.unwrap_or_else(|| "upload".to_string()), bytes: body.to_vec() };
     match ledger::import_e_invoices(&app.db, tenant, std::slice::from_ref(&file)).await {
         Ok(report) => Ok((StatusCode::CREATED, Json(report)).into_response()),
-        Err(EInvoiceImportError::Rejected(problems)) => Err(ApiError::Invalid(
-            problems
-                .into_iter()
-                .map(|p| {
-                    let at = if p.path.is_empty() { format!("{}:{}", p.file, p.line) } else { format!("{}:{} {}", p.file, p.line, p.path) };
-                    FieldProblem::new(at, format!("{}; nothing was imported", p.message))
-                })
-                .collect(),
-        )),
+        Err(EInvoiceImportError::Rejected(problems)) => {
+            Err(ApiError::Invalid(problems.iter().map(|p| not_imported(&p.file, p.line, &p.path, &p.message)).collect()))
+        }
         Err(EInvoiceImportError::NoTenant(_)) => Err(ApiError::NotFound),
         Err(EInvoiceImportError::Store(e)) => Err(e.into()),
     }
+}
+
+/// A refused upload's problem, named `file:line path` as the CLI prints it.
+fn not_imported(file: &str, line: u64, path: &str, message: &str) -> FieldProblem {
+    let at = if path.is_empty() { format!("{file}:{line}") } else { format!("{file}:{line} {path}") };
+    FieldProblem::new(at, format!("{message}; nothing was imported"))
 }
 
 /// List bank entries, oldest first; with `status=needs_match` the queue of payments a person
