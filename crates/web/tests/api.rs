@@ -640,6 +640,7 @@ async fn operations_endpoints(db: Db) {
         ("POST", "/payments/{id}/allocations"),
         ("POST", "/bank-statements"),
         ("POST", "/e-invoices"),
+        ("GET", "/invoices/{id}/payment-qr"),
         ("GET", "/bank-entries"),
         ("GET", "/bank-entries/{id}"),
         ("POST", "/bank-entries/{id}/match"),
@@ -1088,7 +1089,62 @@ async fn e_invoice_upload(db: Db) {
     assert!(problem["errors"][0]["message"].as_str().is_some_and(|m| m.contains("found <Order>")), "{problem}");
 }
 
+async fn payment_qr_code(db: Db) {
+    let app = TestApp::start(db).await;
+    let t = app.tenant("Papierhandel Noord B.V.").await;
+    let d = app.debtor(&t, "Drukkerij Oost").await;
+    let inv = app.invoice(&t, d, "F-700", "2026-11-01", 15000).await;
+    let reference = inv["payment_reference"].as_str().expect("every invoice gets a reference").to_string();
+    let raw = |path: String, key: &str| {
+        let req = app.http.get(app.url(&path)).bearer_auth(key.to_string());
+        async move {
+            let resp = req.send().await.expect("request");
+            let status = resp.status();
+            let kind = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+            (status, kind, resp.bytes().await.expect("body").to_vec())
+        }
+    };
+    let id = inv["id"].as_i64().expect("id");
+
+    let (s, kind, svg) = raw(format!("/invoices/{id}/payment-qr"), &t.key).await;
+    assert_eq!((s, kind.as_str()), (StatusCode::OK, "image/svg+xml"));
+    let svg = String::from_utf8(svg).expect("utf-8");
+    assert!(svg.contains("<title>Betaal € 150,00 aan Papierhandel Noord B.V. voor factuur F-700</title>"), "{svg}");
+
+    // The PNG scans back to the EPC payload: the tenant's account, what is open, the reference.
+    let (s, kind, png_bytes) = raw(format!("/invoices/{id}/payment-qr?format=png&scale=4"), &t.key).await;
+    assert_eq!((s, kind.as_str()), (StatusCode::OK, "image/png"));
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png_bytes)).read_info().expect("a PNG");
+    let mut buf = vec![0; reader.output_buffer_size().expect("size")];
+    let info = reader.next_frame(&mut buf).expect("frame");
+    let (w, row) = (info.width as usize, info.line_size);
+    let mut img =
+        rqrr::PreparedImage::prepare_from_greyscale(w, w, |x, y| if buf[y * row + x / 8] & (0x80 >> (x % 8)) != 0 { 255 } else { 0 });
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1);
+    let (_, payload) = grids[0].decode().expect("scans");
+    let lines: Vec<&str> = payload.split('\n').collect();
+    assert_eq!(&lines[..4], ["BCD", "002", "1", "SCT"]);
+    assert_eq!((lines[5], lines[7], lines[9]), ("Papierhandel Noord B.V.", "EUR150", reference.as_str()));
+
+    let (s, _, _) = raw(format!("/invoices/{id}/payment-qr?format=gif"), &t.key).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _, _) = raw(format!("/invoices/{id}/payment-qr?format=png&scale=50"), &t.key).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let other = app.tenant("Ander B.V.").await;
+    let (s, _, _) = raw(format!("/invoices/{id}/payment-qr"), &other.key).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Written off: nothing to pay, no code.
+    let (s, body) = app.patch(&t.key, &format!("/invoices/{id}"), json!({"status": "written_off"})).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, _, problem) = raw(format!("/invoices/{id}/payment-qr"), &t.key).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(String::from_utf8_lossy(&problem).contains("nothing is left to pay on invoice F-700"));
+}
+
 on_both_backends!(
+    payment_qr_code,
     e_invoice_upload,
     bank_statement_routes,
     dunning_policies,

@@ -19,7 +19,10 @@ use crate::problem::{ApiError, Problem};
 use crate::{App, today};
 
 pub(super) fn routes() -> OpenApiRouter<App> {
-    OpenApiRouter::new().routes(routes!(create_invoice, list_invoices)).routes(routes!(get_invoice, update_invoice))
+    OpenApiRouter::new()
+        .routes(routes!(create_invoice, list_invoices))
+        .routes(routes!(get_invoice, update_invoice))
+        .routes(routes!(payment_qr))
 }
 
 /// Filters of the invoice list.
@@ -118,6 +121,92 @@ async fn get_invoice(State(app): State<App>, TenantKey(tenant): TenantKey, Path(
     let inv = tx.invoice(tenant, InvoiceId(id)).await?.ok_or(ApiError::NotFound)?;
     tx.commit().await?;
     Ok(Json(inv))
+}
+
+/// The picture format of a payment QR code.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct QrQuery {
+    /// `svg` (default) or `png`.
+    format: Option<String>,
+    /// Pixels per module of a PNG (1 to 20, default 6).
+    scale: Option<u32>,
+}
+
+/// The EPC QR code ("Girocode") a debtor scans with a banking app to pay what is still open
+/// on the invoice to the tenant's account, quoting the invoice's payment reference: SVG or
+/// PNG, error-correction level M (EPC069-12). 409 when nothing is left to pay.
+#[utoipa::path(get, path = "/invoices/{id}/payment-qr", tag = "invoices",
+    params(("id" = i64, Path, description = "Invoice id"), QrQuery),
+    responses((status = 200, description = "The QR code", content_type = "image/svg+xml"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn payment_qr(
+    State(app): State<App>,
+    TenantKey(tenant): TenantKey,
+    Path(id): Path<i64>,
+    Params(q): Params<QrQuery>,
+) -> Result<Response, ApiError> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    use formats::epc_qr::{Remittance, Transfer, encode};
+    let png_scale = match (q.format.as_deref(), q.scale) {
+        (None | Some("svg"), None) => None,
+        (Some("png"), scale) => Some(scale.unwrap_or(6)).filter(|s| (1..=20).contains(s)).map(Some).ok_or_else(|| {
+            ApiError::BadRequest("scale must lie between 1 and 20".into(), vec![FieldProblem::new("scale", "out of range")])
+        })?,
+        (None | Some("svg"), Some(_)) => {
+            return Err(ApiError::BadRequest("scale is for PNG".into(), vec![FieldProblem::new("scale", "only with format=png")]));
+        }
+        (Some(other), _) => {
+            return Err(ApiError::BadRequest(
+                format!("format {other} is not svg or png"),
+                vec![FieldProblem::new("format", "expected svg or png")],
+            ));
+        }
+    };
+    let mut tx = app.db.read().await?;
+    let inv = tx.invoice(tenant, InvoiceId(id)).await?.ok_or(ApiError::NotFound)?;
+    let owner = tx.tenant(tenant).await?.ok_or(ApiError::NotFound)?;
+    let debtor = tx.debtor(tenant, inv.debtor_id).await?.ok_or(ApiError::NotFound)?;
+    tx.commit().await?;
+    if inv.status != InvoiceStatus::Open || !inv.outstanding.is_positive() {
+        return Err(ApiError::Conflict(FieldProblem::new("outstanding", format!("nothing is left to pay on invoice {}", inv.number))));
+    }
+    let remittance = match &inv.payment_reference {
+        Some(r) => Remittance::Structured(r.clone()),
+        None => Remittance::Unstructured(format!("Factuur {}", inv.number).chars().take(140).collect()),
+    };
+    let transfer = Transfer {
+        bic: owner.bic.clone(),
+        name: owner.legal_name.chars().take(70).collect(),
+        iban: owner.iban.clone(),
+        amount: Some(inv.outstanding),
+        purpose: None,
+        remittance,
+        note: None,
+    };
+    let payload = encode(&transfer).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let symbol = formats::qr::QrSymbol::epc(&payload).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(match png_scale {
+        Some(scale) => {
+            let png = symbol.png(scale).map_err(|e| ApiError::Internal(e.to_string()))?;
+            ([(header::CONTENT_TYPE, "image/png")], png).into_response()
+        }
+        None => {
+            let title = match debtor.language {
+                domain::debtor::Language::Nl => {
+                    format!("Betaal {} aan {} voor factuur {}", inv.outstanding.to_dutch(), owner.legal_name, inv.number)
+                }
+                domain::debtor::Language::En => {
+                    format!("Pay EUR {} to {} for invoice {}", inv.outstanding, owner.legal_name, inv.number)
+                }
+            };
+            ([(header::CONTENT_TYPE, "image/svg+xml")], symbol.svg(&title)).into_response()
+        }
+    })
 }
 
 /// Change an invoice: due date, external id, payment reference, or status between open,
