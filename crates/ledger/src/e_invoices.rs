@@ -82,7 +82,7 @@ pub struct EInvoiceReport {
     pub credit_notes: usize,
     /// Debtors created for customers not known yet.
     pub debtors_created: usize,
-    /// Sum still open of the invoices stored.
+    /// Sum still open of the invoices stored, after the credit notes of the batch.
     pub open: Cents,
     /// Documents with at least one required element missing.
     pub legally_incomplete: usize,
@@ -323,6 +323,7 @@ pub async fn import_e_invoices(db: &Db, tenant: TenantId, files: &[EInvoiceFile]
 
     // Credit notes after the invoices, so one may credit an invoice of the same batch.
     let mut credit_notes = 0;
+    let mut credited_in_batch = Cents::ZERO;
     for ((f, d), outcome) in docs.iter().zip(outcomes.iter_mut()) {
         if d.kind != DocumentKind::CreditNote {
             continue;
@@ -358,6 +359,9 @@ pub async fn import_e_invoices(db: &Db, tenant: TenantId, files: &[EInvoiceFile]
         }
         if problems.is_empty() {
             let stored = tx.create_credit_note(tenant, &note).await?;
+            if stored.invoice_id.is_some_and(|i| ids.contains(&i)) {
+                credited_in_batch = credited_in_batch + stored.total;
+            }
             outcome.credit_note_id = Some(stored.id);
             outcome.credited_invoice_id = stored.invoice_id;
             credit_notes += 1;
@@ -371,7 +375,7 @@ pub async fn import_e_invoices(db: &Db, tenant: TenantId, files: &[EInvoiceFile]
         invoices: records.len(),
         credit_notes,
         debtors_created: created,
-        open: records.iter().map(|(_, r)| r.total - r.paid).sum(),
+        open: records.iter().map(|(_, r)| r.total - r.paid).sum::<Cents>() - credited_in_batch,
         legally_incomplete: outcomes
             .iter()
             .filter(|o| o.legal_gaps.iter().any(|g| g.severity == formats::ubl::GapSeverity::Required))

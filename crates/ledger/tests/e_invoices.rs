@@ -43,6 +43,8 @@ async fn the_samples_import_as_one_batch(db: Db) {
     ];
     let report = import_e_invoices(&db, t, &files).await.expect("imported");
     assert_eq!((report.invoices, report.credit_notes), (3, 1));
+    let open_of = |i: usize| report.documents[i].amount;
+    assert_eq!(report.open, open_of(0) + open_of(1) + open_of(3) - open_of(2), "what is open after the batch's credit note");
     assert_eq!(report.documents.len(), 4);
 
     // The SI-UBL invoice: payable, a new debtor with its KvK number, a reference of Tegoed's
