@@ -131,27 +131,21 @@ fn check(t: &Transfer) -> Result<(), EpcError> {
     {
         return Err(err(12, "note", "1 to 70 characters"));
     }
-    for (line, s) in [(6, &t.name), (12, t.note.as_ref().unwrap_or(&String::new()))] {
-        if s.contains(['\n', '\r']) {
-            return Err(err(line, "text", "a line break inside an element"));
-        }
-    }
-    // Control characters (a form feed, a tab) print as nothing or garbage in a banking app.
-    let texts = [(6, "name", Some(&t.name)), (12, "note", t.note.as_ref())];
+    // One element per line: no line break, and no other control character (a form feed, a
+    // tab), which prints as nothing or garbage in a banking app.
     let remittance = match &t.remittance {
         Remittance::Structured(s) => Some((10, "reference", s)),
         Remittance::Unstructured(s) => Some((11, "text", s)),
         Remittance::None => None,
     };
+    let texts = [(6, "name", Some(&t.name)), (12, "note", t.note.as_ref())];
     for (line, field, s) in texts.into_iter().filter_map(|(l, f, s)| s.map(|s| (l, f, s))).chain(remittance) {
-        if let Some(c) = s.chars().find(|c| c.is_control() && !matches!(c, '\n' | '\r')) {
+        if s.contains(['\n', '\r']) {
+            return Err(err(line, field, "a line break inside an element"));
+        }
+        if let Some(c) = s.chars().find(|c| c.is_control()) {
             return Err(err(line, field, format!("a control character (U+{:04X}); expected printable text", u32::from(c))));
         }
-    }
-    if let Remittance::Structured(s) | Remittance::Unstructured(s) = &t.remittance
-        && s.contains(['\n', '\r'])
-    {
-        return Err(err(10, "remittance", "a line break inside an element"));
     }
     Ok(())
 }
@@ -367,6 +361,12 @@ mod tests {
         assert_eq!(encode(&long).map_err(|e| e.line), Err(6));
         let zero = Transfer { amount: Some(Cents::ZERO), remittance: Remittance::None, ..t.clone() };
         assert_eq!(encode(&zero).map_err(|e| e.line), Err(8));
+        // A line break would start the next element: refused at the element's own line.
+        let broken = Transfer { remittance: Remittance::Unstructured("factuur\n12".into()), ..t.clone() };
+        let e = encode(&broken).expect_err("refused");
+        assert_eq!((e.line, e.field, e.message.as_str()), (11, "text", "a line break inside an element"));
+        let broken = Transfer { note: Some("zie\r\nbijlage".into()), remittance: Remittance::None, ..t.clone() };
+        assert_eq!(encode(&broken).map_err(|e| (e.line, e.field)), Err((12, "note")));
         let bare = Transfer { amount: None, remittance: Remittance::None, ..t };
         assert_eq!(encode(&bare).expect("bare"), b"BCD\n002\n1\nSCT\n\nX\nNL91ABNA0417164300".to_vec(), "no trailing empty lines");
         for (text, ok) in
