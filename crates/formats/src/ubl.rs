@@ -11,6 +11,7 @@ use quick_xml::events::{BytesStart, Event};
 use serde::Serialize;
 
 use crate::statement::{meaningful, parse_amount};
+use crate::xml::{local_name, referenced_char};
 
 /// Where a UBL document is wrong: line, XML path below the root, and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -227,10 +228,6 @@ fn leaves(bytes: &[u8]) -> Result<(DocumentKind, String, Vec<Leaf>), UblError> {
     config.trim_text_start = false;
     config.trim_text_end = false;
     config.expand_empty_elements = true;
-    let line_at = |pos: u64| -> u64 {
-        let end = usize::try_from(pos).unwrap_or(usize::MAX).min(bytes.len());
-        memchr::memchr_iter(b'\n', &bytes[..end]).count() as u64 + 1
-    };
     let mut buf = Vec::new();
     let mut path = String::new();
     let mut marks: Vec<usize> = Vec::new();
@@ -243,19 +240,23 @@ fn leaves(bytes: &[u8]) -> Result<(DocumentKind, String, Vec<Leaf>), UblError> {
     let mut group = 0u32;
     let mut counters = [0u32; 3];
     let mut leaves = Vec::new();
-    let mut line = 1;
+    // Line of the event being read: line ends counted once, up to where each event starts.
+    let (mut line, mut counted) = (1u64, 0usize);
     let err = |line: u64, path: &str, message: String| UblError { line, path: path.trim_start_matches('/').to_string(), message };
     loop {
-        let pos = xml.buffer_position();
+        let pos = usize::try_from(xml.buffer_position()).unwrap_or(usize::MAX).min(bytes.len());
         buf.clear();
         let event = xml.read_event_into(&mut buf);
-        line = line_at(pos).max(line);
+        if pos > counted {
+            line += memchr::memchr_iter(b'\n', &bytes[counted..pos]).count() as u64;
+            counted = pos;
+        }
         match event {
             Err(e) => return Err(err(line, &path, format!("not well-formed XML: {e}"))),
             Ok(Event::Eof) => break,
             Ok(Event::Start(start)) => {
-                let local = start.local_name();
-                let name: &str = local.as_ref();
+                let qualified = start.name();
+                let name = local_name(qualified.as_ref());
                 if marks.is_empty() {
                     kind = Some(match name {
                         "Invoice" => DocumentKind::Invoice,
@@ -315,12 +316,7 @@ fn leaves(bytes: &[u8]) -> Result<(DocumentKind, String, Vec<Leaf>), UblError> {
             Ok(Event::Text(t)) if in_leaf && !skip_text => text.push_str(&t.xml10_content()),
             Ok(Event::CData(t)) if in_leaf && !skip_text => text.push_str(&t.xml10_content()),
             Ok(Event::GeneralRef(r)) if in_leaf && !skip_text => {
-                let resolved = match r.resolve_char_ref() {
-                    Ok(Some(c)) => Some(c),
-                    Ok(None) => quick_xml::escape::resolve_predefined_entity(&r.xml10_content()).and_then(|s| s.chars().next()),
-                    Err(_) => None,
-                };
-                let c = resolved.ok_or_else(|| err(line, &path, format!("unknown entity &{};", r.xml10_content())))?;
+                let c = referenced_char(&r).ok_or_else(|| err(line, &path, format!("unknown entity &{};", r.xml10_content())))?;
                 text.push(c);
             }
             Ok(_) => {}

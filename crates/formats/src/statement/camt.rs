@@ -10,6 +10,7 @@ use quick_xml::Reader;
 use quick_xml::events::Event;
 
 use super::{Direction, EntryStatus, StatementEntry, StatementError, StatementFormat, meaningful, parse_amount};
+use crate::xml::{local_name, referenced_char};
 
 /// A buffer between the caller's reader and the XML reader that knows the line of any byte
 /// the XML reader has consumed. Line ends are counted only when a line is asked for (an entry
@@ -41,19 +42,7 @@ impl<R: Read> Lines<R> {
         }
         self.ends + 1
     }
-}
 
-impl<R: Read> Read for Lines<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let available = self.fill_buf()?;
-        let n = available.len().min(out.len());
-        out[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
-    }
-}
-
-impl<R: Read> Lines<R> {
     /// Reads the next chunk once the XML reader has consumed the current one.
     #[cold]
     #[inline(never)]
@@ -68,6 +57,16 @@ impl<R: Read> Lines<R> {
         self.pos = 0;
         self.counted = 0;
         Ok(&self.buf[..self.filled])
+    }
+}
+
+impl<R: Read> Read for Lines<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
     }
 }
 
@@ -219,14 +218,8 @@ impl<R: BufRead> CamtReader<R> {
                 }
                 Ok(Event::Start(start)) => {
                     self.xml.config_mut().trim_text_start = true;
-                    // The local name, found with a byte loop: names are short, and a generic
-                    // search cost more than the rest of the tag.
                     let qualified = start.name();
-                    let qualified: &str = qualified.as_ref();
-                    let name = match qualified.bytes().position(|b| b == b':') {
-                        Some(i) => &qualified[i + 1..],
-                        None => qualified,
-                    };
+                    let name = local_name(qualified.as_ref());
                     let currency = if name == "Amt" {
                         start
                             .try_get_attribute("Ccy")
@@ -261,12 +254,7 @@ impl<R: BufRead> CamtReader<R> {
                 Ok(Event::GeneralRef(r)) => {
                     // "Jansen &amp; Zn": the space after the entity is part of the name.
                     self.xml.config_mut().trim_text_start = false;
-                    let resolved = match r.resolve_char_ref() {
-                        Ok(Some(c)) => Some(c),
-                        Ok(None) => quick_xml::escape::resolve_predefined_entity(&r.xml10_content()).and_then(|s| s.chars().next()),
-                        Err(_) => None,
-                    };
-                    match resolved {
+                    match referenced_char(&r) {
                         Some(c) => self.text.push(c),
                         None => {
                             let line = self.xml.get_mut().line();
