@@ -35,6 +35,16 @@ pub enum DocumentKind {
     CreditNote,
 }
 
+impl DocumentKind {
+    /// The root element's local name.
+    pub fn root_element(self) -> &'static str {
+        match self {
+            DocumentKind::Invoice => "Invoice",
+            DocumentKind::CreditNote => "CreditNote",
+        }
+    }
+}
+
 /// The rule set a document says it follows (`cbc:CustomizationID`, formats.md §8.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -209,8 +219,8 @@ pub fn read_ubl(bytes: &[u8]) -> Result<UblDocument, UblError> {
     if bytes.len() > MAX_UBL_BYTES {
         return Err(UblError { line: 1, path: String::new(), message: format!("the file is larger than {MAX_UBL_BYTES} bytes") });
     }
-    let (kind, root, leaves) = leaves(bytes)?;
-    Document { root, leaves: &leaves }.read(kind)
+    let (kind, leaves) = leaves(bytes)?;
+    Document { kind, leaves: &leaves }.read()
 }
 
 fn attribute(start: &BytesStart<'_>, name: &str) -> Option<String> {
@@ -222,7 +232,7 @@ fn attribute(start: &BytesStart<'_>, name: &str) -> Option<String> {
 }
 
 /// Walks the document once and keeps every leaf with text (base64 attachments excepted).
-fn leaves(bytes: &[u8]) -> Result<(DocumentKind, String, Vec<Leaf>), UblError> {
+fn leaves(bytes: &[u8]) -> Result<(DocumentKind, Vec<Leaf>), UblError> {
     let mut xml = Reader::from_reader(bytes);
     let config = xml.config_mut();
     config.trim_text_start = false;
@@ -236,7 +246,6 @@ fn leaves(bytes: &[u8]) -> Result<(DocumentKind, String, Vec<Leaf>), UblError> {
     let mut in_leaf = false;
     let mut skip_text = false;
     let mut kind = None;
-    let mut root = String::new();
     let mut group = 0u32;
     let mut counters = [0u32; 3];
     let mut leaves = Vec::new();
@@ -269,7 +278,6 @@ fn leaves(bytes: &[u8]) -> Result<(DocumentKind, String, Vec<Leaf>), UblError> {
                             ));
                         }
                     });
-                    root = name.to_string();
                 }
                 marks.push(path.len());
                 path.push('/');
@@ -300,7 +308,8 @@ fn leaves(bytes: &[u8]) -> Result<(DocumentKind, String, Vec<Leaf>), UblError> {
             }
             Ok(Event::End(_)) => {
                 if in_leaf && !skip_text {
-                    let rel = path.get(root.len() + 2..).unwrap_or_default();
+                    // Below the root: from where the root's child starts.
+                    let rel = marks.get(1).map_or("", |&m| &path[m + 1..]);
                     leaves.push(Leaf { path: rel.to_string(), text: std::mem::take(&mut text), line, attr: attr.take(), group });
                 }
                 let mark = marks.pop().ok_or_else(|| err(line, &path, "a closing tag without its opening tag".into()))?;
@@ -326,17 +335,22 @@ fn leaves(bytes: &[u8]) -> Result<(DocumentKind, String, Vec<Leaf>), UblError> {
         return Err(err(line, &path, "the document ends before its elements are closed".into()));
     }
     let kind = kind.ok_or_else(|| err(line, "", "no UBL Invoice or CreditNote element found".into()))?;
-    Ok((kind, root, leaves))
+    Ok((kind, leaves))
 }
 
 struct Document<'a> {
-    root: String,
+    kind: DocumentKind,
     leaves: &'a [Leaf],
 }
 
 impl Document<'_> {
     fn error(&self, line: u64, path: &str, message: impl Into<String>) -> UblError {
-        UblError { line, path: format!("{}/{path}", self.root), message: message.into() }
+        UblError { line, path: format!("{}/{path}", self.kind.root_element()), message: message.into() }
+    }
+
+    /// An element that is not there, reported at the document's last line.
+    fn missing(&self, path: &str, message: impl Into<String>) -> UblError {
+        self.error(self.leaves.last().map_or(1, |l| l.line), path, message)
     }
 
     fn leaf(&self, path: &str) -> Option<&Leaf> {
@@ -353,10 +367,7 @@ impl Document<'_> {
     }
 
     fn required(&self, path: &str, what: &str) -> Result<(String, u64), UblError> {
-        let leaf = self.leaf(path).ok_or_else(|| {
-            let line = self.leaves.last().map_or(1, |l| l.line);
-            self.error(line, path, format!("{what} is missing; every invoice needs it"))
-        })?;
+        let leaf = self.leaf(path).ok_or_else(|| self.missing(path, format!("{what} is missing; every invoice needs it")))?;
         Ok((leaf.text.trim().to_string(), leaf.line))
     }
 
@@ -428,7 +439,8 @@ impl Document<'_> {
         groups.into_iter()
     }
 
-    fn read(&self, kind: DocumentKind) -> Result<UblDocument, UblError> {
+    fn read(&self) -> Result<UblDocument, UblError> {
+        let kind = self.kind;
         let (number, _) = self.required("ID", "the invoice number (cbc:ID)")?;
         let (issued, issued_line) = self.required("IssueDate", "the issue date (cbc:IssueDate)")?;
         let issue_date = issued
@@ -441,16 +453,10 @@ impl Document<'_> {
         };
         let customization = self.text("CustomizationID");
         let total = |path: &str| self.amount(&format!("LegalMonetaryTotal/{path}"), &currency);
-        let (inclusive, inclusive_line) = total("TaxInclusiveAmount")?.ok_or_else(|| {
-            self.error(
-                self.leaves.last().map_or(1, |l| l.line),
-                "LegalMonetaryTotal/TaxInclusiveAmount",
-                "the total including VAT is missing",
-            )
-        })?;
-        let (payable, payable_line) = total("PayableAmount")?.ok_or_else(|| {
-            self.error(self.leaves.last().map_or(1, |l| l.line), "LegalMonetaryTotal/PayableAmount", "the amount due is missing")
-        })?;
+        let (inclusive, inclusive_line) = total("TaxInclusiveAmount")?
+            .ok_or_else(|| self.missing("LegalMonetaryTotal/TaxInclusiveAmount", "the total including VAT is missing"))?;
+        let (payable, payable_line) =
+            total("PayableAmount")?.ok_or_else(|| self.missing("LegalMonetaryTotal/PayableAmount", "the amount due is missing"))?;
         let non_negative = |(c, line): (i64, u64), path: &str| {
             Cents::non_negative(c).map_err(|_| self.error(line, path, "expected an amount of zero or more; Tegoed collects what is owed"))
         };

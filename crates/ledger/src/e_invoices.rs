@@ -190,10 +190,7 @@ pub async fn import_e_invoices(db: &Db, tenant: TenantId, files: &[EInvoiceFile]
     let term = tx.tenant(tenant).await?.ok_or(EInvoiceImportError::NoTenant(tenant))?.default_payment_term_days;
     let mut seen: HashMap<(DocumentKind, String), &str> = HashMap::new();
     for (f, d) in &docs {
-        let root = match d.kind {
-            DocumentKind::Invoice => "Invoice",
-            DocumentKind::CreditNote => "CreditNote",
-        };
+        let root = d.kind.root_element();
         if d.currency != "EUR" {
             problems.push(at(
                 f,
@@ -227,7 +224,9 @@ pub async fn import_e_invoices(db: &Db, tenant: TenantId, files: &[EInvoiceFile]
     let mut debtors: HashMap<String, DebtorId> = HashMap::new();
     let mut created = 0;
     let mut outcomes = Vec::with_capacity(docs.len());
-    let mut records: Vec<(usize, InvoiceRecord)> = Vec::new();
+    let mut records: Vec<InvoiceRecord> = Vec::new();
+    // Which outcome each record is.
+    let mut invoice_outcomes: Vec<usize> = Vec::new();
     for (f, d) in &docs {
         let mut notes = Vec::new();
         let Some(key) = customer_key(&d.customer) else { continue };
@@ -257,7 +256,7 @@ pub async fn import_e_invoices(db: &Db, tenant: TenantId, files: &[EInvoiceFile]
             }
         };
         let vat = d.vat_total.unwrap_or(Cents::ZERO);
-        let outcome = EInvoiceOutcome {
+        let mut outcome = EInvoiceOutcome {
             file: f.name.clone(),
             kind: d.kind,
             specification: d.specification,
@@ -270,14 +269,11 @@ pub async fn import_e_invoices(db: &Db, tenant: TenantId, files: &[EInvoiceFile]
             legal_gaps: d.legal_gaps(),
             notes,
         };
-        outcomes.push(outcome);
         if d.kind == DocumentKind::Invoice {
             let due_date = match d.due_date {
                 Some(due) => due,
                 None => {
-                    if let Some(o) = outcomes.last_mut() {
-                        o.notes.push(format!("no due date: the tenant's payment term of {term} days applies"));
-                    }
+                    outcome.notes.push(format!("no due date: the tenant's payment term of {term} days applies"));
                     due_date_from_term(d.issue_date, term)
                 }
             };
@@ -294,30 +290,29 @@ pub async fn import_e_invoices(db: &Db, tenant: TenantId, files: &[EInvoiceFile]
             // A structured reference (betalingskenmerk or RF) is kept; free text is matched
             // by the invoice number in it, and the invoice gets a reference of Tegoed's own.
             let payment_reference = d.payment_id.as_deref().and_then(|p| PaymentReference::parse(p).ok()).map(|r| r.as_str().to_string());
-            if let (Some(given), None, Some(o)) = (&d.payment_id, &payment_reference, outcomes.last_mut()) {
-                o.notes.push(format!("payment id '{given}' is not a structured reference; Tegoed issues one"));
+            if let (Some(given), None) = (&d.payment_id, &payment_reference) {
+                outcome.notes.push(format!("payment id '{given}' is not a structured reference; Tegoed issues one"));
             }
-            records.push((
-                outcomes.len() - 1,
-                InvoiceRecord {
-                    debtor_id,
-                    number: d.number.clone(),
-                    external_id: None,
-                    issue_date: d.issue_date,
-                    due_date,
-                    total: d.tax_inclusive,
-                    vat,
-                    paid: d.tax_inclusive - d.payable.min(d.tax_inclusive),
-                    payment_reference,
-                },
-            ));
+            invoice_outcomes.push(outcomes.len());
+            records.push(InvoiceRecord {
+                debtor_id,
+                number: d.number.clone(),
+                external_id: None,
+                issue_date: d.issue_date,
+                due_date,
+                total: d.tax_inclusive,
+                vat,
+                paid: d.tax_inclusive - d.payable.min(d.tax_inclusive),
+                payment_reference,
+            });
         }
+        outcomes.push(outcome);
     }
     if !problems.is_empty() {
         return Err(EInvoiceImportError::Rejected(problems));
     }
-    let ids = tx.insert_invoices(tenant, &records.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>()).await?;
-    for ((i, _), id) in records.iter().zip(&ids) {
+    let ids = tx.insert_invoices(tenant, &records).await?;
+    for (i, id) in invoice_outcomes.iter().zip(&ids) {
         outcomes[*i].invoice_id = Some(*id);
     }
 
@@ -375,7 +370,7 @@ pub async fn import_e_invoices(db: &Db, tenant: TenantId, files: &[EInvoiceFile]
         invoices: records.len(),
         credit_notes,
         debtors_created: created,
-        open: records.iter().map(|(_, r)| r.total - r.paid).sum::<Cents>() - credited_in_batch,
+        open: records.iter().map(|r| r.total - r.paid).sum::<Cents>() - credited_in_batch,
         legally_incomplete: outcomes
             .iter()
             .filter(|o| o.legal_gaps.iter().any(|g| g.severity == formats::ubl::GapSeverity::Required))
