@@ -301,18 +301,21 @@ enum ImportCommand {
 async fn import_ubl(config: &Config, tenant: TenantId, paths: &[PathBuf]) -> anyhow::Result<()> {
     let mut files = Vec::new();
     for path in paths {
-        let mut batch = if path.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
-                .with_context(|| format!("reading folder {}", path.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("xml")))
-                .collect();
+        let batch = if path.is_dir() {
+            // An entry the folder listing cannot read is an error, not a file left out.
+            let mut found = Vec::new();
+            for entry in std::fs::read_dir(path).with_context(|| format!("reading folder {}", path.display()))? {
+                let p = entry.with_context(|| format!("reading folder {}", path.display()))?.path();
+                if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("xml")) {
+                    found.push(p);
+                }
+            }
             found.sort();
             found
         } else {
             vec![path.clone()]
         };
-        for p in batch.drain(..) {
+        for p in batch {
             let bytes = std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?;
             files.push(ledger::EInvoiceFile { name: p.display().to_string(), bytes });
         }

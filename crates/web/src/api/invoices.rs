@@ -152,20 +152,15 @@ async fn payment_qr(
     use axum::http::header;
     use axum::response::IntoResponse;
     use formats::epc_qr::{Remittance, Transfer, encode};
-    let png_scale = match (q.format.as_deref(), q.scale) {
-        (None | Some("svg"), None) => None,
-        (Some("png"), scale) => Some(scale.unwrap_or(6)).filter(|s| (1..=20).contains(s)).map(Some).ok_or_else(|| {
-            ApiError::BadRequest("scale must lie between 1 and 20".into(), vec![FieldProblem::new("scale", "out of range")])
-        })?,
-        (None | Some("svg"), Some(_)) => {
-            return Err(ApiError::BadRequest("scale is for PNG".into(), vec![FieldProblem::new("scale", "only with format=png")]));
-        }
-        (Some(other), _) => {
-            return Err(ApiError::BadRequest(
-                format!("format {other} is not svg or png"),
-                vec![FieldProblem::new("format", "expected svg or png")],
-            ));
-        }
+    let bad = |detail: String, field: &str, why: &str| ApiError::BadRequest(detail, vec![FieldProblem::new(field, why)]);
+    let png_scale = match q.format.as_deref() {
+        None | Some("svg") if q.scale.is_some() => return Err(bad("scale is for PNG".into(), "scale", "only with format=png")),
+        None | Some("svg") => None,
+        Some("png") => match q.scale.unwrap_or(6) {
+            scale @ 1..=20 => Some(scale),
+            _ => return Err(bad("scale must lie between 1 and 20".into(), "scale", "out of range")),
+        },
+        Some(other) => return Err(bad(format!("format {other} is not svg or png"), "format", "expected svg or png")),
     };
     let mut tx = app.db.read().await?;
     let inv = tx.invoice(tenant, InvoiceId(id)).await?.ok_or(ApiError::NotFound)?;
