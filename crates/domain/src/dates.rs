@@ -49,6 +49,20 @@ pub fn add_days(d: Date, days: i32) -> Date {
     d.checked_add(jiff::Span::new().days(days)).unwrap_or(if days < 0 { Date::MIN } else { Date::MAX })
 }
 
+/// A date as a letter writes it, in the reader's language: `9 januari 2026`, `9 January 2026`.
+pub fn written(d: Date, language: crate::debtor::Language) -> String {
+    let month = usize::from(d.month().unsigned_abs()) - 1;
+    match language {
+        crate::debtor::Language::Nl => format!("{} {} {}", d.day(), DUTCH_MONTHS[month], d.year()),
+        crate::debtor::Language::En => format!("{} {} {}", d.day(), ENGLISH_MONTHS[month], d.year()),
+    }
+}
+
+const DUTCH_MONTHS: [&str; 12] =
+    ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"];
+const ENGLISH_MONTHS: [&str; 12] =
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
 /// Days from `from` to `to` (negative when `to` is earlier).
 pub fn days_between(from: Date, to: Date) -> i32 {
     // Both dates lie within jiff's range, so the span in days always fits.

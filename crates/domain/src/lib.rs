@@ -13,6 +13,7 @@ pub mod ids;
 pub mod invoice;
 pub mod law;
 pub mod matching;
+pub mod messaging;
 pub mod money;
 pub mod payment;
 pub mod reference;

@@ -86,17 +86,30 @@ impl Cents {
 
     /// The amount written the Dutch way for people: `€ 1.234,56`, `-€ 12,00`.
     pub fn to_dutch(self) -> String {
+        self.grouped("€ ", '.', ',')
+    }
+
+    /// The amount written for people in their language: `€ 1.234,56` in Dutch, `€1,234.56` in
+    /// English.
+    pub fn written(self, language: crate::debtor::Language) -> String {
+        match language {
+            crate::debtor::Language::Nl => self.to_dutch(),
+            crate::debtor::Language::En => self.grouped("€", ',', '.'),
+        }
+    }
+
+    fn grouped(self, symbol: &str, thousands: char, decimal: char) -> String {
         let sign = if self.0 < 0 { "-" } else { "" };
         let abs = self.0.unsigned_abs();
         let euros = (abs / 100).to_string();
         let mut grouped = String::with_capacity(euros.len() + euros.len() / 3);
         for (i, ch) in euros.chars().enumerate() {
             if i > 0 && (euros.len() - i).is_multiple_of(3) {
-                grouped.push('.');
+                grouped.push(thousands);
             }
             grouped.push(ch);
         }
-        format!("{sign}€ {grouped},{:02}", abs % 100)
+        format!("{sign}{symbol}{grouped}{decimal}{:02}", abs % 100)
     }
 
     /// Parses an amount as people and exports write it: `1234.56`, `1234,56`, `1.234,56`,

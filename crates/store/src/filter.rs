@@ -30,6 +30,14 @@ impl Filter {
         f
     }
 
+    /// Rows of one tenant after a cursor, in a query that names its main table `alias`.
+    pub(crate) fn aliased(backend: Backend, alias: &str, tenant: i64, after: Option<i64>) -> Self {
+        let mut f = Filter { backend, sql: String::new(), args: Vec::new() };
+        f.and(&format!("{alias}.tenant_id = ?"), Arg::Int(tenant));
+        f.and(&format!("{alias}.id > ?"), Arg::Int(after.unwrap_or(0)));
+        f
+    }
+
     /// Rows of one tenant, in a table without an id of its own.
     pub(crate) fn tenant(backend: Backend, tenant: i64) -> Self {
         let mut f = Filter { backend, sql: String::new(), args: Vec::new() };

@@ -17,6 +17,7 @@ mod dunning;
 mod filter;
 mod idempotency;
 mod invoices;
+mod messages;
 mod payments;
 mod tenants;
 #[cfg(feature = "testing")]
@@ -29,6 +30,7 @@ pub use debtors::DebtorFilter;
 pub use dunning::{ActionRecord, ActionStatus, OpenBatch, PauseRecord, TenantPolicies};
 pub use idempotency::IdempotencyClaim;
 pub use invoices::{InvoiceFilter, InvoiceRecord};
+pub use messages::{AttemptOutcome, AttemptRecord, ClaimedMessage, MessageAction, MessageRecord, StoredTemplate};
 pub use tenants::ApiKeyRecord;
 
 /// Why a store operation failed.

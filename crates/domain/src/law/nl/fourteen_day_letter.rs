@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::collection_costs::CollectionCosts;
 use crate::Invalid;
-use crate::dates::add_days;
+use crate::dates::{add_days, written};
 use crate::debtor::Language;
 
 /// How the letter travels.
@@ -101,10 +101,7 @@ pub fn check_deadline_wording(text: &str, term: &LetterTerm, stated_date: Option
 /// in a wording the Hoge Raad accepted, with the date; that paying in time costs nothing; the
 /// exact costs; and, when the creditor cannot deduct VAT, that it says so and adds it.
 pub fn required_sentences(costs: &CollectionCosts, term: &LetterTerm, language: Language) -> Vec<String> {
-    let date = |d: Date| match language {
-        Language::Nl => format!("{} {} {}", d.day(), DUTCH_MONTHS[usize::from(d.month().unsigned_abs()) - 1], d.year()),
-        Language::En => d.strftime("%-d %B %Y").to_string(),
-    };
+    let date = |d: Date| written(d, language);
     let mut s = Vec::new();
     match language {
         Language::Nl => {
@@ -128,20 +125,18 @@ pub fn required_sentences(costs: &CollectionCosts, term: &LetterTerm, language: 
                 date(term.pay_by)
             ));
             s.push("If you pay in time, you pay no collection costs.".to_string());
-            s.push(format!("If you do not pay in time, you will also owe collection costs of € {}.", costs.total));
+            s.push(format!("If you do not pay in time, you will also owe collection costs of {}.", costs.total.written(language)));
             if costs.vat.is_positive() {
                 s.push(format!(
-                    "We cannot deduct VAT, so the collection costs include 21% VAT: € {} plus € {} VAT.",
-                    costs.costs, costs.vat
+                    "We cannot deduct VAT, so the collection costs include 21% VAT: {} plus {} VAT.",
+                    costs.costs.written(language),
+                    costs.vat.written(language)
                 ));
             }
         }
     }
     s
 }
-
-const DUTCH_MONTHS: [&str; 12] =
-    ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"];
 
 #[cfg(test)]
 mod tests {
@@ -199,6 +194,6 @@ mod tests {
         assert!(nl[3].contains("€ 262,92 plus € 55,21 btw"), "{nl:?}");
         let en = required_sentences(&collection_costs(Cents::parse("800").expect("amount"), Debtor::Consumer, true), &t, Language::En);
         assert_eq!(en.len(), 3, "no VAT sentence when the creditor deducts VAT");
-        assert!(en[0].contains("20 March 2026") && en[2].contains("€ 120.00"), "{en:?}");
+        assert!(en[0].contains("20 March 2026") && en[2].contains("€120.00"), "{en:?}");
     }
 }

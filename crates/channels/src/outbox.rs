@@ -1,0 +1,265 @@
+//! The outbox worker: claims due messages, composes each from the ledger as it is now, sends it,
+//! and records the outcome as evidence — in that order, each step its own transaction.
+//!
+//! Exactly once: a message is claimed (committed) before it goes out, and its outcome is
+//! recorded right after the provider answers; a second worker never holds the same message (the
+//! claim skips held rows until their lease ends). A worker killed between claim and send leaves
+//! a message that is claimed again after the lease and sent once. The one moment no protocol can
+//! cover is a kill after the provider took the message and before the outcome was stored: the
+//! next claim marks that attempt `in_doubt` and sends again, under the same `Message-ID`.
+//!
+//! Before sending, the message is composed anew: invoices paid, credited or disputed since the
+//! run are left out, and the message is cancelled when none is left or the debtor's track was
+//! paused (a promise, a hold, debt help) in between.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+
+use domain::dates::business_date;
+use domain::dunning::policy::Channel;
+use domain::ids::InvoiceId;
+use domain::messaging::{fallback, retry_delay};
+use store::{AttemptOutcome, ClaimedMessage, Db, StoreError};
+
+use crate::compose::{Facts, compose};
+use crate::email::{Email, MailError, Mailer};
+use crate::texts::{Template, TemplateKey, default_template, render};
+
+/// How a worker runs.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// How long a claimed message is held before another worker may take it over.
+    pub lease: SignedDuration,
+    /// Messages claimed at a time.
+    pub batch: u32,
+    /// Messages sent at the same time.
+    pub parallel: usize,
+    /// Wait between looks at an empty outbox.
+    pub idle_wait: Duration,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        WorkerSettings { lease: SignedDuration::from_mins(5), batch: 64, parallel: 4, idle_wait: Duration::from_secs(5) }
+    }
+}
+
+/// What one pass over the outbox did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Drained {
+    /// Messages the provider took.
+    pub sent: u64,
+    /// Messages to be tried again later.
+    pub retried: u64,
+    /// Messages whose channel failed for good.
+    pub failed: u64,
+    /// Messages with nothing left to say.
+    pub cancelled: u64,
+    /// Messages another worker had taken over by the time the outcome was recorded.
+    pub lost_claims: u64,
+}
+
+/// Why the worker stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A task panicked or was cancelled.
+    #[error("a delivery task stopped: {0}")]
+    Task(String),
+}
+
+/// Delivers outbox messages on the channels it has a sender for.
+#[derive(Debug, Clone)]
+pub struct Worker {
+    db: Db,
+    mailer: Option<Mailer>,
+    settings: WorkerSettings,
+}
+
+impl Worker {
+    /// A worker over the database, sending email with `mailer` when given.
+    pub fn new(db: Db, mailer: Option<Mailer>, settings: WorkerSettings) -> Self {
+        Worker { db, mailer, settings }
+    }
+
+    /// The channels this worker delivers.
+    pub fn channels(&self) -> Vec<Channel> {
+        let mut c = Vec::new();
+        if self.mailer.is_some() {
+            c.push(Channel::Email);
+        }
+        c
+    }
+
+    /// Sends everything due now, batch by batch, until nothing is due.
+    pub async fn drain(&self) -> Result<Drained, WorkerError> {
+        let mut total = Drained::default();
+        let me = Arc::new(self.clone());
+        loop {
+            let mut tx = self.db.write().await?;
+            let claimed = tx.claim_messages(&self.channels(), Timestamp::now(), self.settings.lease, self.settings.batch).await?;
+            tx.commit().await?;
+            if claimed.is_empty() {
+                return Ok(total);
+            }
+            let queue = Arc::new(tokio::sync::Mutex::new(claimed));
+            let mut tasks = tokio::task::JoinSet::new();
+            for _ in 0..self.settings.parallel.max(1) {
+                let (me, queue) = (me.clone(), queue.clone());
+                tasks.spawn(async move {
+                    let mut done = Drained::default();
+                    loop {
+                        let Some(m) = queue.lock().await.pop() else { return Ok::<_, WorkerError>(done) };
+                        let outcome = me.deliver(&m).await?;
+                        let mut tx = me.db.write().await?;
+                        let kept = tx.record_attempt(&m, &outcome).await?;
+                        tx.commit().await?;
+                        match (kept, &outcome) {
+                            (false, _) => done.lost_claims += 1,
+                            (true, AttemptOutcome::Accepted { .. }) => done.sent += 1,
+                            (true, AttemptOutcome::Retry { .. }) => done.retried += 1,
+                            (true, AttemptOutcome::Failed { .. }) => done.failed += 1,
+                            (true, AttemptOutcome::Cancelled { .. }) => done.cancelled += 1,
+                        }
+                    }
+                });
+            }
+            while let Some(r) = tasks.join_next().await {
+                let d = r.map_err(|e| WorkerError::Task(e.to_string()))??;
+                total.sent += d.sent;
+                total.retried += d.retried;
+                total.failed += d.failed;
+                total.cancelled += d.cancelled;
+                total.lost_claims += d.lost_claims;
+            }
+        }
+    }
+
+    /// Drains the outbox again and again until `stop` resolves.
+    pub async fn run(&self, stop: impl std::future::Future<Output = ()>) {
+        tokio::pin!(stop);
+        loop {
+            match self.drain().await {
+                Ok(d) if d != Drained::default() => {
+                    tracing::info!(sent = d.sent, retried = d.retried, failed = d.failed, cancelled = d.cancelled, "outbox drained")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "outbox worker"),
+            }
+            tokio::select! {
+                _ = &mut stop => return,
+                _ = tokio::time::sleep(self.settings.idle_wait) => {}
+            }
+        }
+    }
+
+    /// One attempt at one message: what happened, to be recorded.
+    async fn deliver(&self, m: &ClaimedMessage) -> Result<AttemptOutcome, WorkerError> {
+        let today = business_date(Timestamp::now());
+        let mut tx = self.db.read().await?;
+        let corrupt = |what: &str| StoreError::Corrupt(format!("outbox message {} names {what} that does not exist", m.id));
+        let action = tx.message_action(m.tenant, m.action_id).await?.ok_or_else(|| corrupt("an action"))?;
+        let tenant = tx.tenant(m.tenant).await?.ok_or_else(|| corrupt("a tenant"))?;
+        let debtor = tx.debtor(m.tenant, action.debtor_id).await?.ok_or_else(|| corrupt("a debtor"))?;
+        let invoices = tx.invoices_by_id(m.tenant, &action.invoices).await?;
+        let pauses = tx.pauses_of(m.tenant, action.debtor_id).await?;
+        let settings = tx.messaging_settings(m.tenant).await?;
+        let own = tx.message_template(m.tenant, action.kind, debtor.language, debtor.language_level).await?;
+        let tried = tx.channels_tried(m.tenant, m.action_id).await?;
+        tx.commit().await?;
+
+        let in_force = |until: Option<jiff::civil::Date>| until.is_none_or(|u| u >= today);
+        if let Some(p) = pauses.iter().find(|p| p.invoice_id.is_none() && in_force(p.until)) {
+            return Ok(AttemptOutcome::Cancelled {
+                reason: format!("the debtor's track was paused ({}) after the run planned this message", p.kind),
+            });
+        }
+        let disputed: Vec<InvoiceId> = pauses.iter().filter(|p| in_force(p.until)).filter_map(|p| p.invoice_id).collect();
+        let failed_for_good = |error: String, delivery: &'static str| AttemptOutcome::Failed {
+            error,
+            delivery,
+            fallback: fallback(&action.channels, &tried),
+        };
+        let facts = Facts {
+            tenant: &tenant,
+            debtor: &debtor,
+            invoices: &invoices,
+            disputed: &disputed,
+            settings: &settings,
+            step: action.kind,
+            adds_collection_costs: action.adds_collection_costs,
+            channel: m.channel,
+            today,
+            payment_link: None,
+            portal_link: None,
+        };
+        let composed = match compose(&facts) {
+            Ok(Some(c)) => c,
+            Ok(None) => {
+                return Ok(AttemptOutcome::Cancelled {
+                    reason: "nothing is open any more on the invoices of this message: paid, credited or disputed since the run".into(),
+                });
+            }
+            Err(e) => return Ok(failed_for_good(format!("the payment QR code cannot be made: {e}"), "undeliverable")),
+        };
+        let key = TemplateKey { step: action.kind, language: debtor.language, level: debtor.language_level };
+        let template = match own {
+            Some(t) => Template { subject: t.subject, body: t.body, sms: t.sms },
+            None => default_template(key).cloned().ok_or_else(|| StoreError::Corrupt(format!("no text for {key:?}")))?,
+        };
+        let retry_or_fail = |error: String| match retry_delay(u32::try_from(m.attempt).unwrap_or(u32::MAX)) {
+            Some(wait) => AttemptOutcome::Retry { error, at: Timestamp::now().checked_add(wait).unwrap_or(Timestamp::MAX) },
+            None => failed_for_good(format!("gave up after {} attempts: {error}", m.attempt), "undeliverable"),
+        };
+        let rendered = match render(&template, debtor.language, debtor.language_level, &composed.context) {
+            Ok(r) => r,
+            // A tenant's text that no longer fills in (checked when stored, so rare): a person
+            // can correct it before the attempts run out.
+            Err(e) => return Ok(retry_or_fail(format!("the text does not fill in: {e}"))),
+        };
+        match m.channel {
+            Channel::Email => {
+                let Some(mailer) = &self.mailer else { return Ok(retry_or_fail("no mail server configured".into())) };
+                let Some(contact) = debtor.contacts.iter().find(|c| c.email.is_some()) else {
+                    return Ok(failed_for_good("the debtor has no email address".into(), "undeliverable"));
+                };
+                let to = contact.email.as_ref().map(|e| e.as_str()).unwrap_or_default();
+                let qr = formats::qr::QrSymbol::epc(&composed.epc_payload)
+                    .and_then(|s| s.png(4))
+                    .map_err(|e| StoreError::Corrupt(format!("QR code: {e}")))?;
+                let message_id = mailer.message_id(m.tenant.0, m.id);
+                let reply_to = settings.desk.as_ref().and_then(|d| d.email.as_ref()).map(|e| e.as_str().to_string());
+                let email = Email {
+                    to,
+                    to_name: &contact.name,
+                    sender_name: &tenant.legal_name,
+                    reply_to: reply_to.as_deref(),
+                    rendered: &rendered,
+                    qr_png: &qr,
+                    message_id: &message_id,
+                };
+                let message = match mailer.build(&email) {
+                    Ok(msg) => msg,
+                    Err(e) => return Ok(failed_for_good(e.to_string(), "undeliverable")),
+                };
+                Ok(match mailer.send(message).await {
+                    Ok(reply) => AttemptOutcome::Accepted {
+                        recipient: to.to_string(),
+                        subject: Some(rendered.subject),
+                        body: rendered.text,
+                        message_id,
+                        reply,
+                    },
+                    Err(MailError::Permanent(e)) => failed_for_good(e, "bounced"),
+                    Err(MailError::Build(e)) => failed_for_good(e, "undeliverable"),
+                    Err(MailError::Transient(e)) => retry_or_fail(e),
+                })
+            }
+            other => Ok(retry_or_fail(format!("no sender for {} in this worker", other.as_str()))),
+        }
+    }
+}

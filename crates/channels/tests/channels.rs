@@ -1,0 +1,353 @@
+//! The outbox worker against a real SMTP server on loopback, on SQLite and PostgreSQL; and every
+//! default text rendered in both languages and all levels, compared with its snapshot.
+
+use jiff::SignedDuration;
+use jiff::civil::{Date, date};
+
+use channels::email::{Email, MailSettings, Mailer};
+use channels::outbox::{Worker, WorkerSettings};
+use channels::testing::SmtpServer;
+use channels::texts::{TemplateKey, default_template, message_steps, render, sample_contexts};
+use domain::contact::{EmailAddress, Iban};
+use domain::debtor::{ContactPerson, DebtorKind, Language, LanguageLevel, NewDebtor};
+use domain::dunning::planner::PlannedAction;
+use domain::dunning::policy::{Channel, StepKind};
+use domain::ids::{DebtorId, InvoiceId, TenantId};
+use domain::money::Cents;
+use domain::tenant::NewTenant;
+use store::{ActionStatus, Db, InvoiceRecord, on_both_backends};
+
+fn mail_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join("tegoed-tests").join(format!("mail-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("mail dir");
+    d
+}
+
+fn mailer(server: &SmtpServer) -> Mailer {
+    Mailer::new(&MailSettings { url: server.url(), from: "Tegoed <noreply@tegoed.test>".into(), connections: 2 }).expect("mailer")
+}
+
+fn settings() -> WorkerSettings {
+    WorkerSettings { lease: SignedDuration::from_secs(60), batch: 16, parallel: 2, idle_wait: std::time::Duration::from_millis(50) }
+}
+
+async fn tenant(db: &Db) -> TenantId {
+    let mut tx = db.write().await.expect("tx");
+    let iban = Iban::parse("NL91ABNA0417164300").expect("iban");
+    let t = tx.create_tenant(&NewTenant::minimal("Fietsenwinkel De Spaak B.V.", iban)).await.expect("tenant").id;
+    tx.commit().await.expect("commit");
+    t
+}
+
+/// A debtor with one contact (email address given) and one open invoice of `cents`.
+async fn debtor_with_invoice(db: &Db, t: TenantId, name: &str, email: &str, cents: i64, language: Language) -> (DebtorId, InvoiceId) {
+    let mut tx = db.write().await.expect("tx");
+    let mut d = NewDebtor::named(DebtorKind::Consumer, name);
+    d.language = language;
+    d.language_level = LanguageLevel::Plain;
+    d.contacts = vec![ContactPerson {
+        name: name.into(),
+        email: Some(EmailAddress::parse(email).expect("email")),
+        phone: None,
+        whatsapp_opt_in: false,
+    }];
+    let debtor = tx.create_debtor(t, &d).await.expect("debtor").id;
+    let number = format!("2026-{}", debtor.0);
+    let inv = tx
+        .create_invoice(
+            t,
+            &InvoiceRecord {
+                debtor_id: debtor,
+                number,
+                external_id: None,
+                issue_date: date(2026, 1, 5),
+                due_date: date(2026, 2, 4),
+                total: Cents::new(cents).expect("cents"),
+                vat: Cents::ZERO,
+                paid: Cents::ZERO,
+                payment_reference: None,
+            },
+        )
+        .await
+        .expect("invoice");
+    tx.commit().await.expect("commit");
+    (debtor, inv.id)
+}
+
+async fn plan(db: &Db, t: TenantId, debtor: DebtorId, invoice: InvoiceId, channels: &[Channel], run: Date) {
+    let action = PlannedAction {
+        debtor_id: debtor,
+        policy: "consumer-standard".into(),
+        step: 1,
+        kind: StepKind::Reminder,
+        due_on: run,
+        channels: channels.to_vec(),
+        invoices: vec![invoice],
+        amount: Cents::new(1).expect("cents"),
+        template: "reminder".into(),
+        needs_approval: false,
+        adds_collection_costs: false,
+        starts_interest: false,
+        key: format!("{}-{}-{run}", debtor.0, invoice.0),
+    };
+    let mut tx = db.write().await.expect("tx");
+    tx.record_actions(t, run, &[(action, ActionStatus::Queued)]).await.expect("record");
+    tx.commit().await.expect("commit");
+}
+
+fn parsed(raw: &str) -> mailparse::ParsedMail<'_> {
+    mailparse::parse_mail(raw.as_bytes()).expect("MIME")
+}
+
+fn header(m: &mailparse::ParsedMail<'_>, name: &str) -> String {
+    use mailparse::MailHeaderMap;
+    m.headers.get_first_value(name).unwrap_or_default()
+}
+
+async fn every_action_is_received_once_with_its_parts(db: Db) {
+    let server = SmtpServer::start(&mail_dir(&format!("once-{:?}", db.backend())));
+    let t = tenant(&db).await;
+    let run = date(2026, 3, 2);
+    let mut expected = Vec::new();
+    for i in 0..12 {
+        let language = if i % 2 == 0 { Language::Nl } else { Language::En };
+        let email = format!("klant{i}@example.nl");
+        let (d, inv) = debtor_with_invoice(&db, t, &format!("Klant {i}"), &email, 10_000 + i, language).await;
+        plan(&db, t, d, inv, &[Channel::Email, Channel::Letter], run).await;
+        expected.push(email);
+    }
+    let worker = Worker::new(db.clone(), Some(mailer(&server)), settings());
+    let first = worker.drain().await.expect("drain");
+    assert_eq!(first.sent, 12);
+    let again = worker.drain().await.expect("drain again");
+    assert_eq!(again.sent, 0, "nothing is sent twice");
+
+    let received = server.received();
+    assert_eq!(received.len(), 12);
+    let mut to: Vec<String> = received.iter().map(|r| header(&parsed(r), "To")).collect();
+    to.sort();
+    for e in &expected {
+        assert_eq!(to.iter().filter(|t| t.contains(e.as_str())).count(), 1, "{e} gets exactly one message: {to:?}");
+    }
+    let mut ids: Vec<String> = received.iter().map(|r| header(&parsed(r), "Message-ID")).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 12, "every message has its own Message-ID");
+
+    // One message whole: sender, subject with the amount and date, the text and HTML parts with
+    // the same content, the QR code inline and decodable to the EPC payload of what is open.
+    let m = received.iter().map(|r| parsed(r)).find(|m| header(m, "To").contains("klant1@")).expect("klant1's message");
+    assert!(header(&m, "From").contains("Fietsenwinkel De Spaak B.V."), "{}", header(&m, "From"));
+    assert!(header(&m, "Subject").contains("€100.01"), "{}", header(&m, "Subject"));
+    assert_eq!(m.ctype.mimetype, "multipart/alternative");
+    let text = m.subparts[0].get_body().expect("text");
+    assert_eq!(m.subparts[0].ctype.mimetype, "text/plain");
+    assert!(text.contains("Dear Klant 1,") && text.contains("NL91 ABNA 0417 1643 00") && text.contains("€100.01"), "{text}");
+    let related = &m.subparts[1];
+    assert_eq!(related.ctype.mimetype, "multipart/related");
+    let html = related.subparts[0].get_body().expect("html");
+    assert!(html.contains("Dear Klant 1,") && html.contains("cid:epc-qr"), "{html}");
+    let image = &related.subparts[1];
+    assert_eq!(image.ctype.mimetype, "image/png");
+    assert_eq!(header(image, "Content-ID"), "<epc-qr>");
+    let png = image.get_body_raw().expect("png");
+    let img = decode_png(&png);
+    let mut grid = rqrr::PreparedImage::prepare_from_greyscale(img.0, img.1, |x, y| img.2[y * img.0 + x]);
+    let (_, content) = grid.detect_grids()[0].decode().expect("QR decodes");
+    assert!(content.starts_with("BCD\n002\n1\nSCT\n"), "{content}");
+    assert!(content.contains("NL91ABNA0417164300") && content.contains("EUR100.01"), "{content}");
+
+    // Evidence: every message sent, with recipient, text, Message-ID and the server's answer.
+    let mut tx = db.read().await.expect("tx");
+    let msgs = tx.messages(t, None, None, store::Page { after: None, limit: 100 }).await.expect("messages");
+    tx.commit().await.expect("commit");
+    assert_eq!(msgs.len(), 12);
+    for msg in &msgs {
+        assert_eq!(msg.status, "sent");
+        assert!(msg.provider_reply.as_deref().is_some_and(|r| r.starts_with("250 ") && r.contains("queued as")), "{msg:?}");
+        assert!(msg.message_id.as_deref().is_some_and(|id| ids.contains(&id.to_string())), "{msg:?}");
+        assert_eq!(msg.attempts.len(), 1);
+        assert_eq!(msg.attempts[0].outcome.as_deref(), Some("accepted"));
+    }
+}
+
+/// The PNG the mailer attaches, as width, height and one grey byte per pixel.
+fn decode_png(bytes: &[u8]) -> (usize, usize, Vec<u8>) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().expect("png header");
+    let mut buf = vec![0; reader.output_buffer_size().expect("size")];
+    let info = reader.next_frame(&mut buf).expect("png frame");
+    let (w, h) = (info.width as usize, info.height as usize);
+    let bits = info.bit_depth as usize;
+    let mut grey = Vec::with_capacity(w * h);
+    for y in 0..h {
+        for x in 0..w {
+            let v = if bits == 1 {
+                let byte = buf[y * info.line_size + x / 8];
+                if byte & (0x80 >> (x % 8)) != 0 { 255 } else { 0 }
+            } else {
+                buf[y * info.line_size + x]
+            };
+            grey.push(v);
+        }
+    }
+    (w, h, grey)
+}
+
+async fn a_bounce_falls_back_and_a_dead_end_reaches_a_person(db: Db) {
+    let server = SmtpServer::start(&mail_dir(&format!("bounce-{:?}", db.backend())));
+    let t = tenant(&db).await;
+    let run = date(2026, 3, 2);
+    let (d1, i1) = debtor_with_invoice(&db, t, "Letter Later", "bounce-one@example.nl", 5_000, Language::Nl).await;
+    plan(&db, t, d1, i1, &[Channel::Email, Channel::Letter], run).await;
+    let (d2, i2) = debtor_with_invoice(&db, t, "Nergens", "bounce-two@example.nl", 5_000, Language::Nl).await;
+    plan(&db, t, d2, i2, &[Channel::Email], run).await;
+    let worker = Worker::new(db.clone(), Some(mailer(&server)), settings());
+    let d = worker.drain().await.expect("drain");
+    assert_eq!((d.sent, d.failed), (0, 2));
+    assert!(server.received().is_empty());
+
+    let mut tx = db.read().await.expect("tx");
+    let m1 = tx.messages(t, Some(d1), None, store::Page { after: None, limit: 10 }).await.expect("messages");
+    let m2 = tx.messages(t, Some(d2), None, store::Page { after: None, limit: 10 }).await.expect("messages");
+    let actions = tx.actions(t, Some(d2), None, store::Page { after: None, limit: 10 }).await.expect("actions");
+    let timeline = tx.timeline(t, d1).await.expect("timeline");
+    tx.commit().await.expect("commit");
+    assert_eq!(m1.len(), 2, "the bounced email and the letter that takes over: {m1:?}");
+    assert_eq!((m1[0].channel.as_str(), m1[0].status.as_str(), m1[0].delivery.as_deref()), ("email", "failed", Some("bounced")));
+    assert!(m1[0].last_error.as_deref().is_some_and(|e| e.contains("550")), "{:?}", m1[0].last_error);
+    assert_eq!((m1[1].channel.as_str(), m1[1].status.as_str(), m1[1].fallback_of), ("letter", "pending", Some(m1[0].id)));
+    assert_eq!(m2.len(), 1);
+    assert_eq!(actions[0].status, "unreachable", "no channel left: a person must act");
+    assert!(timeline.iter().any(|e| e.kind == "message_failed" && e.detail.contains("550")), "{timeline:?}");
+}
+
+async fn a_passing_failure_is_tried_again_later(db: Db) {
+    let server = SmtpServer::start(&mail_dir(&format!("later-{:?}", db.backend())));
+    let t = tenant(&db).await;
+    let (d, i) = debtor_with_invoice(&db, t, "Druk", "later@example.nl", 5_000, Language::En).await;
+    plan(&db, t, d, i, &[Channel::Email], date(2026, 3, 2)).await;
+    let worker = Worker::new(db.clone(), Some(mailer(&server)), settings());
+    let first = worker.drain().await.expect("drain");
+    assert_eq!(first.retried, 1);
+    assert_eq!(worker.drain().await.expect("drain").retried, 0, "not before its time");
+    let mut tx = db.read().await.expect("tx");
+    let m = tx.messages(t, Some(d), None, store::Page { after: None, limit: 10 }).await.expect("messages");
+    tx.commit().await.expect("commit");
+    assert_eq!((m[0].status.as_str(), m[0].attempts.len()), ("pending", 1));
+    assert!(m[0].last_error.as_deref().is_some_and(|e| e.contains("451")), "{:?}", m[0].last_error);
+    assert_eq!(m[0].attempts[0].outcome.as_deref(), Some("retry"));
+}
+
+async fn nothing_goes_out_for_what_was_paid_or_paused_since_the_run(db: Db) {
+    let server = SmtpServer::start(&mail_dir(&format!("paid-{:?}", db.backend())));
+    let t = tenant(&db).await;
+    let run = date(2026, 3, 2);
+    let (paid, pi) = debtor_with_invoice(&db, t, "Betaald", "paid@example.nl", 5_000, Language::Nl).await;
+    plan(&db, t, paid, pi, &[Channel::Email], run).await;
+    let (held, hi) = debtor_with_invoice(&db, t, "Belofte", "held@example.nl", 5_000, Language::Nl).await;
+    plan(&db, t, held, hi, &[Channel::Email], run).await;
+    let mut tx = db.write().await.expect("tx");
+    let payment = domain::payment::NewPayment {
+        debtor_id: Some(paid),
+        amount: Cents::new(5_000).expect("cents"),
+        received_on: run,
+        payer_name: None,
+        payer_iban: None,
+        description: None,
+        bank_reference: None,
+        allocations: vec![domain::payment::Allocation { invoice_id: pi, amount: Cents::new(5_000).expect("cents") }],
+    };
+    tx.create_payment(t, &payment).await.expect("payment");
+    tx.add_pause(t, held, None, "hold", None, None, "called: sorting it out").await.expect("hold");
+    tx.commit().await.expect("commit");
+    let d = Worker::new(db.clone(), Some(mailer(&server)), settings()).drain().await.expect("drain");
+    assert_eq!((d.sent, d.cancelled), (0, 2));
+    assert!(server.received().is_empty());
+    let mut tx = db.read().await.expect("tx");
+    let m = tx.messages(t, None, Some("cancelled"), store::Page { after: None, limit: 10 }).await.expect("messages");
+    tx.commit().await.expect("commit");
+    assert_eq!(m.len(), 2);
+    assert!(m.iter().any(|m| m.last_error.as_deref().is_some_and(|e| e.contains("nothing is open"))), "{m:?}");
+    assert!(m.iter().any(|m| m.last_error.as_deref().is_some_and(|e| e.contains("paused (hold)"))), "{m:?}");
+}
+
+/// A worker that stopped after the server took a message but before it said so: the next claim
+/// after the lease marks that attempt in doubt and sends once more, under the same Message-ID.
+async fn an_attempt_cut_short_is_marked_in_doubt_and_keeps_its_message_id(db: Db) {
+    let server = SmtpServer::start(&mail_dir(&format!("doubt-{:?}", db.backend())));
+    let t = tenant(&db).await;
+    let (d, i) = debtor_with_invoice(&db, t, "Twijfel", "doubt@example.nl", 5_000, Language::Nl).await;
+    plan(&db, t, d, i, &[Channel::Email], date(2026, 3, 2)).await;
+    let mail = mailer(&server);
+    // The first worker: claims with a one-second lease, sends, and stops before recording.
+    let mut tx = db.write().await.expect("tx");
+    let claimed = tx.claim_messages(&[Channel::Email], jiff::Timestamp::now(), SignedDuration::from_secs(1), 10).await.expect("claim");
+    tx.commit().await.expect("commit");
+    assert_eq!(claimed.len(), 1);
+    let id = mail.message_id(t.0, claimed[0].id);
+    let rendered = channels::texts::Rendered { subject: "s".into(), text: "t".into(), html: "<p>t</p>".into(), sms: "s".into() };
+    let email = Email {
+        to: "doubt@example.nl",
+        to_name: "Twijfel",
+        sender_name: "X",
+        reply_to: None,
+        rendered: &rendered,
+        qr_png: &[0x89],
+        message_id: &id,
+    };
+    mail.send(mail.build(&email).expect("build")).await.expect("sent");
+    // While the lease holds, no one else takes it.
+    let worker = Worker::new(db.clone(), Some(mail.clone()), settings());
+    assert_eq!(worker.drain().await.expect("drain").sent, 0);
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    assert_eq!(worker.drain().await.expect("drain").sent, 1);
+    let received = server.received();
+    assert_eq!(received.len(), 2);
+    assert_eq!(header(&parsed(&received[0]), "Message-ID"), header(&parsed(&received[1]), "Message-ID"));
+    let mut tx = db.read().await.expect("tx");
+    let m = tx.messages(t, Some(d), None, store::Page { after: None, limit: 10 }).await.expect("messages");
+    tx.commit().await.expect("commit");
+    let outcomes: Vec<Option<&str>> = m[0].attempts.iter().map(|a| a.outcome.as_deref()).collect();
+    assert_eq!(outcomes, [Some("in_doubt"), Some("accepted")]);
+}
+
+on_both_backends!(
+    every_action_is_received_once_with_its_parts,
+    a_bounce_falls_back_and_a_dead_end_reaches_a_person,
+    a_passing_failure_is_tried_again_later,
+    nothing_goes_out_for_what_was_paid_or_paused_since_the_run,
+    an_attempt_cut_short_is_marked_in_doubt_and_keeps_its_message_id,
+);
+
+/// Every default text, filled in with the sample context, equals its snapshot under
+/// `tests/snapshots/` (written anew with `UPDATE_SNAPSHOTS=1`).
+#[test]
+fn every_default_text_matches_its_snapshot() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
+    let mut differ = Vec::new();
+    let mut count = 0;
+    for step in message_steps() {
+        for language in Language::ALL {
+            for level in LanguageLevel::ALL {
+                let key = TemplateKey { step, language: *language, level: *level };
+                let t = default_template(key).expect("default");
+                let ctx = sample_contexts(step, *language).remove(0);
+                let r = render(t, *language, *level, &ctx).expect("renders");
+                let got = format!("Subject: {}\nSMS ({} characters): {}\n\n{}", r.subject, r.sms.chars().count(), r.sms, r.text);
+                let file = dir.join(format!("{}.{}.{}.txt", step.as_str(), language.as_str(), level.as_str()));
+                count += 1;
+                if update {
+                    std::fs::create_dir_all(&dir).expect("snapshot dir");
+                    std::fs::write(&file, &got).expect("write snapshot");
+                } else if std::fs::read_to_string(&file).ok().as_deref() != Some(got.as_str()) {
+                    differ.push(file.display().to_string());
+                }
+            }
+        }
+    }
+    assert_eq!(count, 48, "8 steps × 2 languages × 3 levels");
+    assert!(differ.is_empty(), "texts differ from their snapshots (UPDATE_SNAPSHOTS=1 to accept): {differ:#?}");
+}
