@@ -22,6 +22,13 @@ pub struct Config {
     /// Time of day (Europe/Amsterdam) of the daily dunning run in `serve`, or `off`
     /// (env TEGOED_RUN_AT).
     pub run_at: String,
+    /// Mail server for messages to debtors: `smtp://host:port`, `smtp://…?tls=required`
+    /// (STARTTLS) or `smtps://user:password@host:465`; unset: no email is sent
+    /// (env TEGOED_SMTP_URL).
+    pub smtp_url: Option<String>,
+    /// Sender address of email to debtors; the creditor's name is shown as the sender's name
+    /// and replies go to its desk (env TEGOED_MAIL_FROM).
+    pub mail_from: String,
 }
 
 impl Default for Config {
@@ -32,6 +39,8 @@ impl Default for Config {
             admin_token: None,
             log: "info".into(),
             run_at: "06:30".into(),
+            smtp_url: None,
+            mail_from: "noreply@localhost".into(),
         }
     }
 }
@@ -61,7 +70,7 @@ pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, Box<fi
         None => fig = fig.merge(Toml::file("tegoed.toml")),
     }
     // Only the keys above: other TEGOED_* variables (TEGOED_CONFIG, the tests' own) are not settings.
-    let env = Env::prefixed("TEGOED_").only(&["database", "listen", "admin_token", "log", "run_at"]);
+    let env = Env::prefixed("TEGOED_").only(&["database", "listen", "admin_token", "log", "run_at", "smtp_url", "mail_from"]);
     fig.merge(env).merge(Serialized::defaults(overrides)).extract().map_err(Box::new)
 }
 

@@ -46,6 +46,19 @@ enum Command {
     },
     /// Bring the database schema up to date.
     Migrate,
+    /// Deliver the outbox: every message the dunning runs queued, by email through `smtp_url`,
+    /// each once, retried with backoff, falling back to the next channel when one fails.
+    Send {
+        /// Send what is due now and stop, instead of running until stopped.
+        #[arg(long)]
+        once: bool,
+        /// Seconds a worker holds a message before another may take it over.
+        #[arg(long, default_value_t = 300)]
+        lease_seconds: u64,
+        /// Messages sent at the same time.
+        #[arg(long, default_value_t = 4)]
+        parallel: usize,
+    },
     /// Manage tenants.
     #[command(subcommand)]
     Tenant(TenantCommand),
@@ -168,6 +181,13 @@ enum BenchCommand {
         /// Also import it, and time that.
         #[arg(long)]
         book: bool,
+    },
+    /// Delivering every pending email in the outbox to `smtp_url` (queue them with `tegoed gen`
+    /// and `tegoed run`): messages per second from outbox to mail server.
+    Send {
+        /// Messages sent at the same time.
+        #[arg(long, default_value_t = 4)]
+        parallel: usize,
     },
     /// Statutory commercial interest over 20 years with a part-payment every month (240
     /// payments, ~280 periods), computed again and again.
@@ -409,6 +429,38 @@ async fn run(command: Command, config: Config) -> Result<()> {
         Command::Serve { .. } => {
             let db = open(&config).await?;
             serve(db, &config, None).await
+        }
+        Command::Send { once, lease_seconds, parallel } => {
+            let db = open(&config).await?;
+            let lease = jiff::SignedDuration::from_secs(i64::try_from(lease_seconds).context("--lease-seconds")?);
+            let worker = outbox_worker(&db, &config, channels::outbox::WorkerSettings { lease, parallel, ..Default::default() })?;
+            if once {
+                let d = worker.drain().await?;
+                println!("sent {}, to retry {}, failed {}, cancelled {}", d.sent, d.retried, d.failed, d.cancelled);
+            } else {
+                println!("delivering the outbox by {} until stopped", config.smtp_url.as_deref().unwrap_or_default());
+                worker.run(async { tokio::signal::ctrl_c().await.unwrap_or(()) }).await;
+            }
+            db.close().await;
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Send { parallel }) => {
+            let db = open(&config).await?;
+            let worker = outbox_worker(&db, &config, channels::outbox::WorkerSettings { parallel, batch: 256, ..Default::default() })?;
+            let started = std::time::Instant::now();
+            let d = worker.drain().await?;
+            let secs = started.elapsed().as_secs_f64();
+            db.close().await;
+            println!(
+                "{} messages sent ({} to retry, {} failed, {} cancelled) in {secs:.2} s: {:.0} messages/s from outbox to mail server",
+                d.sent,
+                d.retried,
+                d.failed,
+                d.cancelled,
+                d.sent as f64 / secs.max(1e-9)
+            );
+            println!("peak memory {}", peak_rss().unwrap_or_else(|| "unknown".into()));
+            Ok(())
         }
         Command::Migrate => {
             let db = open(&config).await?;
@@ -792,13 +844,32 @@ async fn serve(db: Db, config: &Config, demo_key: Option<&str>) -> Result<()> {
         println!("  dunning:  every day at {at} Europe/Amsterdam (run_at)");
         tokio::spawn(scheduler::daily(db.clone(), at))
     });
+    let sending = match &config.smtp_url {
+        Some(url) => {
+            println!("  email:    outbox delivered by {url}");
+            let worker = outbox_worker(&db, config, channels::outbox::WorkerSettings::default())?;
+            Some(tokio::spawn(async move { worker.run(std::future::pending()).await }))
+        }
+        None => {
+            println!("  email:    off (set smtp_url to deliver the outbox)");
+            None
+        }
+    };
     let app = web::App::new(db.clone(), config.admin_token.clone());
     web::serve(listener, app).await.context("serving")?;
-    if let Some(task) = daily {
+    for task in [daily, sending].into_iter().flatten() {
         task.abort();
     }
     db.close().await;
     Ok(())
+}
+
+/// The outbox worker for the configured mail server.
+fn outbox_worker(db: &Db, config: &Config, settings: channels::outbox::WorkerSettings) -> Result<channels::outbox::Worker> {
+    let url = config.smtp_url.clone().context("no mail server: set smtp_url (TEGOED_SMTP_URL), e.g. smtp://127.0.0.1:25")?;
+    let mail = channels::email::MailSettings { url, from: config.mail_from.clone(), connections: settings.parallel.max(1) as u32 };
+    let mailer = channels::email::Mailer::new(&mail)?;
+    Ok(channels::outbox::Worker::new(db.clone(), Some(mailer), settings))
 }
 
 /// Peak resident memory of this process (VmHWM), where the OS tells it.
