@@ -38,11 +38,19 @@ pub struct WorkerSettings {
     pub parallel: usize,
     /// Wait between looks at an empty outbox.
     pub idle_wait: Duration,
+    /// Only these tenants' messages (none: every tenant's), for a worker of its own per tenant.
+    pub tenants: Vec<domain::ids::TenantId>,
 }
 
 impl Default for WorkerSettings {
     fn default() -> Self {
-        WorkerSettings { lease: SignedDuration::from_mins(5), batch: 64, parallel: 4, idle_wait: Duration::from_secs(5) }
+        WorkerSettings {
+            lease: SignedDuration::from_mins(5),
+            batch: 64,
+            parallel: 4,
+            idle_wait: Duration::from_secs(5),
+            tenants: Vec::new(),
+        }
     }
 }
 
@@ -101,7 +109,9 @@ impl Worker {
         let me = Arc::new(self.clone());
         loop {
             let mut tx = self.db.write().await?;
-            let claimed = tx.claim_messages(&self.channels(), Timestamp::now(), self.settings.lease, self.settings.batch).await?;
+            let claimed = tx
+                .claim_messages(&self.channels(), &self.settings.tenants, Timestamp::now(), self.settings.lease, self.settings.batch)
+                .await?;
             tx.commit().await?;
             if claimed.is_empty() {
                 return Ok(total);
@@ -114,9 +124,23 @@ impl Worker {
                     let mut done = Drained::default();
                     loop {
                         let Some(m) = queue.lock().await.pop() else { return Ok::<_, WorkerError>(done) };
-                        let outcome = me.deliver(&m).await?;
+                        let (started, outcome) = match me.prepare(&m).await? {
+                            Prepared::Settled(outcome) => (None, outcome),
+                            Prepared::Email(email) => {
+                                // The attempt is on record before the message leaves: a kill
+                                // from here until the outcome is stored leaves it in doubt.
+                                let mut tx = me.db.write().await?;
+                                let started = tx.start_attempt(&m).await?;
+                                tx.commit().await?;
+                                let Some(attempt) = started else {
+                                    done.lost_claims += 1;
+                                    continue;
+                                };
+                                (started, me.send_email(&m, attempt, *email).await)
+                            }
+                        };
                         let mut tx = me.db.write().await?;
-                        let kept = tx.record_attempt(&m, &outcome).await?;
+                        let kept = tx.record_attempt(&m, started, &outcome).await?;
                         tx.commit().await?;
                         match (kept, &outcome) {
                             (false, _) => done.lost_claims += 1,
@@ -157,8 +181,9 @@ impl Worker {
         }
     }
 
-    /// One attempt at one message: what happened, to be recorded.
-    async fn deliver(&self, m: &ClaimedMessage) -> Result<AttemptOutcome, WorkerError> {
+    /// Everything up to sending: the message composed from the ledger as it is now and filled
+    /// in, or an outcome already settled (nothing left to send, no address, no channel).
+    async fn prepare(&self, m: &ClaimedMessage) -> Result<Prepared, WorkerError> {
         let today = business_date(Timestamp::now());
         let mut tx = self.db.read().await?;
         let corrupt = |what: &str| StoreError::Corrupt(format!("outbox message {} names {what} that does not exist", m.id));
@@ -174,9 +199,9 @@ impl Worker {
 
         let in_force = |until: Option<jiff::civil::Date>| until.is_none_or(|u| u >= today);
         if let Some(p) = pauses.iter().find(|p| p.invoice_id.is_none() && in_force(p.until)) {
-            return Ok(AttemptOutcome::Cancelled {
+            return Ok(Prepared::Settled(AttemptOutcome::Cancelled {
                 reason: format!("the debtor's track was paused ({}) after the run planned this message", p.kind),
-            });
+            }));
         }
         let disputed: Vec<InvoiceId> = pauses.iter().filter(|p| in_force(p.until)).filter_map(|p| p.invoice_id).collect();
         let failed_for_good = |error: String, delivery: &'static str| AttemptOutcome::Failed {
@@ -200,32 +225,29 @@ impl Worker {
         let composed = match compose(&facts) {
             Ok(Some(c)) => c,
             Ok(None) => {
-                return Ok(AttemptOutcome::Cancelled {
+                return Ok(Prepared::Settled(AttemptOutcome::Cancelled {
                     reason: "nothing is open any more on the invoices of this message: paid, credited or disputed since the run".into(),
-                });
+                }));
             }
-            Err(e) => return Ok(failed_for_good(format!("the payment QR code cannot be made: {e}"), "undeliverable")),
+            Err(e) => return Ok(Prepared::Settled(failed_for_good(format!("the payment QR code cannot be made: {e}"), "undeliverable"))),
         };
         let key = TemplateKey { step: action.kind, language: debtor.language, level: debtor.language_level };
         let template = match own {
             Some(t) => Template { subject: t.subject, body: t.body, sms: t.sms },
             None => default_template(key).cloned().ok_or_else(|| StoreError::Corrupt(format!("no text for {key:?}")))?,
         };
-        let retry_or_fail = |error: String| match retry_delay(u32::try_from(m.attempt).unwrap_or(u32::MAX)) {
-            Some(wait) => AttemptOutcome::Retry { error, at: Timestamp::now().checked_add(wait).unwrap_or(Timestamp::MAX) },
-            None => failed_for_good(format!("gave up after {} attempts: {error}", m.attempt), "undeliverable"),
-        };
+        let retry_or_fail = |error: String| retry_or_fail(m, m.attempts_before + 1, error, fallback(&action.channels, &tried));
         let rendered = match render(&template, debtor.language, debtor.language_level, &composed.context) {
             Ok(r) => r,
             // A tenant's text that no longer fills in (checked when stored, so rare): a person
             // can correct it before the attempts run out.
-            Err(e) => return Ok(retry_or_fail(format!("the text does not fill in: {e}"))),
+            Err(e) => return Ok(Prepared::Settled(retry_or_fail(format!("the text does not fill in: {e}")))),
         };
         match m.channel {
             Channel::Email => {
-                let Some(mailer) = &self.mailer else { return Ok(retry_or_fail("no mail server configured".into())) };
+                let Some(mailer) = &self.mailer else { return Ok(Prepared::Settled(retry_or_fail("no mail server configured".into()))) };
                 let Some(contact) = debtor.contacts.iter().find(|c| c.email.is_some()) else {
-                    return Ok(failed_for_good("the debtor has no email address".into(), "undeliverable"));
+                    return Ok(Prepared::Settled(failed_for_good("the debtor has no email address".into(), "undeliverable")));
                 };
                 let to = contact.email.as_ref().map(|e| e.as_str()).unwrap_or_default();
                 let qr = formats::qr::QrSymbol::epc(&composed.epc_payload)
@@ -242,24 +264,61 @@ impl Worker {
                     qr_png: &qr,
                     message_id: &message_id,
                 };
-                let message = match mailer.build(&email) {
-                    Ok(msg) => msg,
-                    Err(e) => return Ok(failed_for_good(e.to_string(), "undeliverable")),
-                };
-                Ok(match mailer.send(message).await {
-                    Ok(reply) => AttemptOutcome::Accepted {
+                Ok(match mailer.build(&email) {
+                    Ok(message) => Prepared::Email(Box::new(ReadyEmail {
+                        message,
                         recipient: to.to_string(),
-                        subject: Some(rendered.subject),
+                        subject: rendered.subject,
                         body: rendered.text,
                         message_id,
-                        reply,
-                    },
-                    Err(MailError::Permanent(e)) => failed_for_good(e, "bounced"),
-                    Err(MailError::Build(e)) => failed_for_good(e, "undeliverable"),
-                    Err(MailError::Transient(e)) => retry_or_fail(e),
+                        fallback: fallback(&action.channels, &tried),
+                    })),
+                    Err(e) => Prepared::Settled(failed_for_good(e.to_string(), "undeliverable")),
                 })
             }
-            other => Ok(retry_or_fail(format!("no sender for {} in this worker", other.as_str()))),
+            other => Ok(Prepared::Settled(retry_or_fail(format!("no sender for {} in this worker", other.as_str())))),
         }
+    }
+
+    /// Sends a prepared email: what happened, to be recorded.
+    async fn send_email(&self, m: &ClaimedMessage, attempt: i64, e: ReadyEmail) -> AttemptOutcome {
+        let Some(mailer) = &self.mailer else { return retry_or_fail(m, attempt, "no mail server configured".into(), e.fallback) };
+        match mailer.send(e.message).await {
+            Ok(reply) => {
+                AttemptOutcome::Accepted { recipient: e.recipient, subject: Some(e.subject), body: e.body, message_id: e.message_id, reply }
+            }
+            Err(MailError::Permanent(err)) => AttemptOutcome::Failed { error: err, delivery: "bounced", fallback: e.fallback },
+            Err(MailError::Build(err)) => AttemptOutcome::Failed { error: err, delivery: "undeliverable", fallback: e.fallback },
+            Err(MailError::Transient(err)) => retry_or_fail(m, attempt, err, e.fallback),
+        }
+    }
+}
+
+/// A message made ready, or an outcome settled before anything was sent.
+enum Prepared {
+    Settled(AttemptOutcome),
+    Email(Box<ReadyEmail>),
+}
+
+/// An email built and waiting to go out, with what the evidence keeps of it.
+struct ReadyEmail {
+    message: lettre::Message,
+    recipient: String,
+    subject: String,
+    body: String,
+    message_id: String,
+    fallback: Option<Channel>,
+}
+
+/// After a passing failure of attempt `attempt`: try again after the backoff, or, when the
+/// attempts are used up, the channel has failed and the fallback takes over.
+fn retry_or_fail(m: &ClaimedMessage, attempt: i64, error: String, fallback: Option<Channel>) -> AttemptOutcome {
+    match retry_delay(u32::try_from(attempt).unwrap_or(u32::MAX)) {
+        Some(wait) => AttemptOutcome::Retry { error, at: Timestamp::now().checked_add(wait).unwrap_or(Timestamp::MAX) },
+        None => AttemptOutcome::Failed {
+            error: format!("gave up after {attempt} attempts on {}: {error}", m.channel.as_str()),
+            delivery: "undeliverable",
+            fallback,
+        },
     }
 }

@@ -28,8 +28,15 @@ fn mailer(server: &SmtpServer) -> Mailer {
     Mailer::new(&MailSettings { url: server.url(), from: "Tegoed <noreply@tegoed.test>".into(), connections: 2 }).expect("mailer")
 }
 
-fn settings() -> WorkerSettings {
-    WorkerSettings { lease: SignedDuration::from_secs(60), batch: 16, parallel: 2, idle_wait: std::time::Duration::from_millis(50) }
+/// Worker settings for one tenant's messages: the tests share a PostgreSQL database.
+fn settings(t: TenantId) -> WorkerSettings {
+    WorkerSettings {
+        lease: SignedDuration::from_secs(60),
+        batch: 16,
+        parallel: 2,
+        idle_wait: std::time::Duration::from_millis(50),
+        tenants: vec![t],
+    }
 }
 
 async fn tenant(db: &Db) -> TenantId {
@@ -117,7 +124,7 @@ async fn every_action_is_received_once_with_its_parts(db: Db) {
         plan(&db, t, d, inv, &[Channel::Email, Channel::Letter], run).await;
         expected.push(email);
     }
-    let worker = Worker::new(db.clone(), Some(mailer(&server)), settings());
+    let worker = Worker::new(db.clone(), Some(mailer(&server)), settings(t));
     let first = worker.drain().await.expect("drain");
     assert_eq!(first.sent, 12);
     let again = worker.drain().await.expect("drain again");
@@ -203,7 +210,7 @@ async fn a_bounce_falls_back_and_a_dead_end_reaches_a_person(db: Db) {
     plan(&db, t, d1, i1, &[Channel::Email, Channel::Letter], run).await;
     let (d2, i2) = debtor_with_invoice(&db, t, "Nergens", "bounce-two@example.nl", 5_000, Language::Nl).await;
     plan(&db, t, d2, i2, &[Channel::Email], run).await;
-    let worker = Worker::new(db.clone(), Some(mailer(&server)), settings());
+    let worker = Worker::new(db.clone(), Some(mailer(&server)), settings(t));
     let d = worker.drain().await.expect("drain");
     assert_eq!((d.sent, d.failed), (0, 2));
     assert!(server.received().is_empty());
@@ -228,7 +235,7 @@ async fn a_passing_failure_is_tried_again_later(db: Db) {
     let t = tenant(&db).await;
     let (d, i) = debtor_with_invoice(&db, t, "Druk", "later@example.nl", 5_000, Language::En).await;
     plan(&db, t, d, i, &[Channel::Email], date(2026, 3, 2)).await;
-    let worker = Worker::new(db.clone(), Some(mailer(&server)), settings());
+    let worker = Worker::new(db.clone(), Some(mailer(&server)), settings(t));
     let first = worker.drain().await.expect("drain");
     assert_eq!(first.retried, 1);
     assert_eq!(worker.drain().await.expect("drain").retried, 0, "not before its time");
@@ -262,7 +269,7 @@ async fn nothing_goes_out_for_what_was_paid_or_paused_since_the_run(db: Db) {
     tx.create_payment(t, &payment).await.expect("payment");
     tx.add_pause(t, held, None, "hold", None, None, "called: sorting it out").await.expect("hold");
     tx.commit().await.expect("commit");
-    let d = Worker::new(db.clone(), Some(mailer(&server)), settings()).drain().await.expect("drain");
+    let d = Worker::new(db.clone(), Some(mailer(&server)), settings(t)).drain().await.expect("drain");
     assert_eq!((d.sent, d.cancelled), (0, 2));
     assert!(server.received().is_empty());
     let mut tx = db.read().await.expect("tx");
@@ -283,9 +290,11 @@ async fn an_attempt_cut_short_is_marked_in_doubt_and_keeps_its_message_id(db: Db
     let mail = mailer(&server);
     // The first worker: claims with a one-second lease, sends, and stops before recording.
     let mut tx = db.write().await.expect("tx");
-    let claimed = tx.claim_messages(&[Channel::Email], jiff::Timestamp::now(), SignedDuration::from_secs(1), 10).await.expect("claim");
-    tx.commit().await.expect("commit");
+    let claimed =
+        tx.claim_messages(&[Channel::Email], &[t], jiff::Timestamp::now(), SignedDuration::from_secs(1), 10).await.expect("claim");
     assert_eq!(claimed.len(), 1);
+    assert_eq!(tx.start_attempt(&claimed[0]).await.expect("start"), Some(1));
+    tx.commit().await.expect("commit");
     let id = mail.message_id(t.0, claimed[0].id);
     let rendered = channels::texts::Rendered { subject: "s".into(), text: "t".into(), html: "<p>t</p>".into(), sms: "s".into() };
     let email = Email {
@@ -299,7 +308,7 @@ async fn an_attempt_cut_short_is_marked_in_doubt_and_keeps_its_message_id(db: Db
     };
     mail.send(mail.build(&email).expect("build")).await.expect("sent");
     // While the lease holds, no one else takes it.
-    let worker = Worker::new(db.clone(), Some(mail.clone()), settings());
+    let worker = Worker::new(db.clone(), Some(mail.clone()), settings(t));
     assert_eq!(worker.drain().await.expect("drain").sent, 0);
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     assert_eq!(worker.drain().await.expect("drain").sent, 1);

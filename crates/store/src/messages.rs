@@ -1,10 +1,11 @@
 //! Messages to debtors: claiming outbox messages for delivery, recording each attempt as
 //! evidence, falling back to the next channel, and the tenant's own texts and messaging settings.
 //!
-//! A message is claimed before anything goes out: its status becomes `sending`, its attempt
-//! count goes up and an attempt row is started, committed together. The claim holds until
-//! `next_attempt_at` (the lease); a worker that dies while holding it leaves the message to be
-//! claimed again after the lease, and that new claim marks the earlier attempt `in_doubt`.
+//! A message is claimed before anything is done with it: its status becomes `sending` until the
+//! lease ends (`next_attempt_at`). Right before it goes out, its attempt is started (the count
+//! goes up and an attempt row is written, committed). A worker that dies while holding a
+//! message leaves it to be claimed again after the lease; if it died during an attempt, the new
+//! claim marks that attempt `in_doubt`: the provider may or may not have taken the message.
 
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
@@ -30,9 +31,12 @@ pub struct ClaimedMessage {
     pub action_id: i64,
     /// How it goes out.
     pub channel: Channel,
-    /// The number of this attempt (1 for the first).
-    pub attempt: i64,
-    /// A worker held it before and stopped without saying how it went: it may have gone out.
+    /// The end of this claim's lease; it also tells this claim from a later one.
+    pub held_until: Timestamp,
+    /// Attempts made before this claim.
+    pub attempts_before: i64,
+    /// A worker held it before and stopped during an attempt without saying how it went: the
+    /// message may have gone out.
     pub previous_in_doubt: bool,
 }
 
@@ -170,13 +174,15 @@ fn channel(s: &str) -> Result<Channel> {
 
 impl Tx {
     /// Claims up to `limit` messages on the given channels that are due at `now` — waiting, or
-    /// held by a worker whose lease ran out — for `lease`, oldest due first. Across tenants: a
-    /// worker serves every tenant, and each claimed message names its own. On PostgreSQL rows
+    /// held by a worker whose lease ran out — for `lease`, oldest due first. Of the tenants given,
+    /// or (none given) across tenants: a worker serves every tenant unless told otherwise, and
+    /// each claimed message names its own. On PostgreSQL rows
     /// another worker is claiming are skipped (`FOR UPDATE SKIP LOCKED`); SQLite's write lock
     /// lets one claim run at a time.
     pub async fn claim_messages(
         &mut self,
         channels: &[Channel],
+        tenants: &[TenantId],
         now: Timestamp,
         lease: SignedDuration,
         limit: u32,
@@ -186,32 +192,42 @@ impl Tx {
         }
         let list = channels.iter().map(|c| format!("'{}'", c.as_str())).collect::<Vec<_>>().join(", ");
         let lock = if self.backend() == Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+        let only = if tenants.is_empty() {
+            String::new()
+        } else {
+            format!(" AND tenant_id IN ({})", tenants.iter().map(|t| t.0.to_string()).collect::<Vec<_>>().join(", "))
+        };
         let sql = format!(
             "SELECT id, tenant_id, action_id, channel, attempts, status FROM outbox \
-             WHERE status IN ('pending', 'sending') AND next_attempt_at <= $1 AND channel IN ({list}) \
+             WHERE status IN ('pending', 'sending') AND next_attempt_at <= $1 AND channel IN ({list}){only} \
              ORDER BY next_attempt_at, id LIMIT $2{lock}"
         );
         let rows: Vec<(i64, i64, i64, String, i64, String)> =
             dispatch!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(Stamp(now)).bind(i64::from(limit)).fetch_all(c).await?);
-        let until = Stamp(now.checked_add(lease).map_err(|e| corrupt("lease", e))?);
+        let until = now.checked_add(lease).map_err(|e| corrupt("lease", e))?;
         let mut out = Vec::with_capacity(rows.len());
         for (id, tenant, action_id, ch, attempts, status) in rows {
-            let attempt = attempts + 1;
-            let previous_in_doubt = status == "sending";
             dispatch!(self, c => sqlx::query(
-                "UPDATE outbox SET status = 'sending', attempts = $2, next_attempt_at = $3, claimed_until = $3 WHERE id = $1")
-                .bind(id).bind(attempt).bind(until).execute(c).await?.rows_affected());
-            if previous_in_doubt {
-                dispatch!(self, c => sqlx::query(
+                "UPDATE outbox SET status = 'sending', next_attempt_at = $2, claimed_until = $2 WHERE id = $1")
+                .bind(id).bind(Stamp(until)).execute(c).await?.rows_affected());
+            let mut previous_in_doubt = false;
+            if status == "sending" {
+                previous_in_doubt = dispatch!(self, c => sqlx::query(
                     "UPDATE message_attempts SET outcome = 'in_doubt', finished_at = $3, \
                      detail = 'the worker stopped during this attempt: whether the provider took the message is not known' \
                      WHERE outbox_id = $1 AND attempt = $2 AND outcome IS NULL")
-                    .bind(id).bind(attempts).bind(Stamp(now)).execute(c).await?.rows_affected());
+                    .bind(id).bind(attempts).bind(Stamp(now)).execute(c).await?.rows_affected())
+                    == 1;
             }
-            dispatch!(self, c => sqlx::query(
-                "INSERT INTO message_attempts (tenant_id, outbox_id, attempt, started_at) VALUES ($1, $2, $3, $4)")
-                .bind(tenant).bind(id).bind(attempt).bind(Stamp(now)).execute(c).await?.rows_affected());
-            out.push(ClaimedMessage { id, tenant: TenantId(tenant), action_id, channel: channel(&ch)?, attempt, previous_in_doubt });
+            out.push(ClaimedMessage {
+                id,
+                tenant: TenantId(tenant),
+                action_id,
+                channel: channel(&ch)?,
+                held_until: until,
+                attempts_before: attempts,
+                previous_in_doubt,
+            });
         }
         Ok(out)
     }
@@ -240,10 +256,31 @@ impl Tx {
         .transpose()
     }
 
-    /// Records how the current attempt of a claimed message ended. Only the holder of the
-    /// attempt can record it: false when the message has moved on (another worker claimed it
-    /// after the lease ran out), and nothing is changed then.
-    pub async fn record_attempt(&mut self, m: &ClaimedMessage, outcome: &AttemptOutcome) -> Result<bool> {
+    /// Starts an attempt at a claimed message, right before it goes out: its number, or `None`
+    /// when the claim was lost (the lease ran out and another worker took the message over).
+    pub async fn start_attempt(&mut self, m: &ClaimedMessage) -> Result<Option<i64>> {
+        let attempt: Option<i64> = dispatch!(self, c => sqlx::query_scalar(
+            "UPDATE outbox SET attempts = attempts + 1 WHERE id = $1 AND status = 'sending' AND claimed_until = $2 RETURNING attempts")
+            .bind(m.id).bind(Stamp(m.held_until)).fetch_optional(c).await?);
+        if let Some(n) = attempt {
+            dispatch!(self, c => sqlx::query(
+                "INSERT INTO message_attempts (tenant_id, outbox_id, attempt, started_at) VALUES ($1, $2, $3, $4)")
+                .bind(m.tenant.0).bind(m.id).bind(n).bind(Stamp::now()).execute(c).await?.rows_affected());
+        }
+        Ok(attempt)
+    }
+
+    /// Records how an attempt at a claimed message ended: the one [`Tx::start_attempt`] began,
+    /// or (`None`) one that ends as it starts (nothing left to send, no address). False when the
+    /// claim was lost meanwhile; nothing is changed then.
+    pub async fn record_attempt(&mut self, m: &ClaimedMessage, started: Option<i64>, outcome: &AttemptOutcome) -> Result<bool> {
+        let attempt = match started {
+            Some(n) => n,
+            None => match self.start_attempt(m).await? {
+                Some(n) => n,
+                None => return Ok(false),
+            },
+        };
         let now = Stamp::now();
         let (word, detail) = match outcome {
             AttemptOutcome::Accepted { reply, .. } => ("accepted", reply.clone()),
@@ -254,8 +291,9 @@ impl Tx {
         let n = dispatch!(self, c => sqlx::query(
             "UPDATE message_attempts SET outcome = $4, detail = $5, finished_at = $6 \
              WHERE tenant_id = $1 AND outbox_id = $2 AND attempt = $3 AND outcome IS NULL \
-             AND EXISTS (SELECT 1 FROM outbox o WHERE o.id = $2 AND o.status = 'sending' AND o.attempts = $3)")
-            .bind(m.tenant.0).bind(m.id).bind(m.attempt).bind(word).bind(detail).bind(now).execute(c).await?.rows_affected());
+             AND EXISTS (SELECT 1 FROM outbox o WHERE o.id = $2 AND o.status = 'sending' AND o.claimed_until = $7)")
+            .bind(m.tenant.0).bind(m.id).bind(attempt).bind(word).bind(detail).bind(now).bind(Stamp(m.held_until))
+            .execute(c).await?.rows_affected());
         if n != 1 {
             return Ok(false);
         }

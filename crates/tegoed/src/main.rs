@@ -58,6 +58,9 @@ enum Command {
         /// Messages sent at the same time.
         #[arg(long, default_value_t = 4)]
         parallel: usize,
+        /// Only this tenant's messages (repeatable; default: every tenant's).
+        #[arg(long)]
+        tenant: Vec<i64>,
     },
     /// Manage tenants.
     #[command(subcommand)]
@@ -430,10 +433,11 @@ async fn run(command: Command, config: Config) -> Result<()> {
             let db = open(&config).await?;
             serve(db, &config, None).await
         }
-        Command::Send { once, lease_seconds, parallel } => {
+        Command::Send { once, lease_seconds, parallel, tenant } => {
             let db = open(&config).await?;
             let lease = jiff::SignedDuration::from_secs(i64::try_from(lease_seconds).context("--lease-seconds")?);
-            let worker = outbox_worker(&db, &config, channels::outbox::WorkerSettings { lease, parallel, ..Default::default() })?;
+            let tenants = tenant.into_iter().map(TenantId).collect();
+            let worker = outbox_worker(&db, &config, channels::outbox::WorkerSettings { lease, parallel, tenants, ..Default::default() })?;
             if once {
                 let d = worker.drain().await?;
                 println!("sent {}, to retry {}, failed {}, cancelled {}", d.sent, d.retried, d.failed, d.cancelled);

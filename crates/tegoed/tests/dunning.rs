@@ -1,5 +1,6 @@
 //! The daily dunning run on SQLite and PostgreSQL: a double run, a run killed with SIGKILL and
-//! repeated, two runners at once, and catching up after an outage.
+//! repeated, two runners at once, and catching up after an outage; and the outbox it fills,
+//! delivered to a real SMTP server by a `tegoed send` killed and restarted again and again.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Command, Stdio};
@@ -339,6 +340,81 @@ async fn an_arrangement_holds_its_invoices_until_an_instalment_is_missed(db: Db)
     assert!(tx.invoices_in_arrangements(t, &ids).await.expect("taken").is_empty(), "free for a new arrangement");
 }
 
+/// The daily run's email, delivered by `tegoed send` processes killed with SIGKILL at random
+/// moments and started again: the SMTP server receives every message, and each exactly once
+/// unless a kill fell between the server's acceptance and the record of it — which the evidence
+/// then shows as an attempt in doubt, resent under the same Message-ID.
+async fn a_killed_sender_restarted_delivers_each_message_once(db: Db) {
+    use mailparse::MailHeaderMap;
+    let url = url_of(&db).await;
+    let db = Db::connect(&url).await.expect("open");
+    db.migrate().await.expect("migrate");
+    let tenant = generated(&db, 500, 2_000).await;
+    run(&db, tenant, AS_OF, false, 500).await.expect("run");
+    let all = store::Page::first(10_000);
+    let mut tx = db.read().await.expect("tx");
+    let queued = tx.messages(tenant, None, Some("pending"), all).await.expect("messages");
+    tx.commit().await.expect("commit");
+    let emails = queued.iter().filter(|m| m.channel == "email").count();
+    assert!(emails > 100, "the run queued {emails} emails; make the data larger");
+
+    let dir = std::env::temp_dir().join("tegoed-tests").join(format!("mail-killed-{}-{:?}", std::process::id(), db.backend()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mail dir");
+    let server = channels::testing::SmtpServer::start(&dir);
+    let mut kills = 0;
+    for attempt in 0..60u64 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tegoed"))
+            .args(["--database", &url, "send", "--once", "--lease-seconds", "1", "--parallel", "2", "--tenant", &tenant.0.to_string()])
+            .env("TEGOED_SMTP_URL", server.url())
+            .env("TEGOED_MAIL_FROM", "noreply@tegoed.test")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(Duration::from_millis(200 + (attempt * 131) % 700));
+        if child.try_wait().expect("wait").is_none() {
+            child.kill().expect("kill");
+            child.wait().expect("reap");
+            kills += 1;
+        } else {
+            let out = child.wait_with_output().expect("output");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let mut tx = db.read().await.expect("tx");
+            let left = tx.messages(tenant, None, Some("pending"), all).await.expect("pending").len()
+                + tx.messages(tenant, None, Some("sending"), all).await.expect("sending").len();
+            tx.commit().await.expect("commit");
+            if left == queued.len() - emails {
+                break;
+            }
+            // Messages held by a killed worker wait out their lease.
+            std::thread::sleep(Duration::from_millis(1_100));
+        }
+    }
+    assert!(kills > 0, "the sender was never caught mid-way; make the data larger");
+
+    let mut tx = db.read().await.expect("tx");
+    let sent = tx.messages(tenant, None, Some("sent"), all).await.expect("sent");
+    tx.commit().await.expect("commit");
+    assert_eq!(sent.len(), emails, "every email went out (killed {kills} times)");
+    let mut received: BTreeMap<String, usize> = BTreeMap::new();
+    for raw in server.received() {
+        let m = mailparse::parse_mail(raw.as_bytes()).expect("MIME");
+        *received.entry(m.headers.get_first_value("Message-ID").expect("Message-ID")).or_default() += 1;
+    }
+    let (mut in_doubt, mut twice) = (0, 0);
+    for m in &sent {
+        let id = m.message_id.clone().expect("a sent message has its id");
+        let doubts = m.attempts.iter().filter(|a| a.outcome.as_deref() == Some("in_doubt")).count();
+        in_doubt += doubts;
+        let got = received.remove(&id).unwrap_or(0);
+        twice += got.saturating_sub(1);
+        assert!(got >= 1 && got <= 1 + doubts, "{id}: received {got} times with {doubts} attempts in doubt: {:?}", m.attempts);
+    }
+    assert!(received.is_empty(), "messages no outbox row accounts for: {received:?}");
+    eprintln!("{emails} emails, {kills} kills, {in_doubt} attempts in doubt, {twice} received a second time");
+}
+
 on_both_backends!(
     a_broken_promise_flags_the_debtor_and_the_track_resumes,
     an_arrangement_holds_its_invoices_until_an_instalment_is_missed,
@@ -346,5 +422,6 @@ on_both_backends!(
     a_second_run_on_the_same_day_adds_nothing,
     after_an_outage_no_step_is_skipped_and_none_fires_twice,
     a_killed_run_repeated_stores_every_action_once,
-    two_runners_at_once_store_each_action_once
+    two_runners_at_once_store_each_action_once,
+    a_killed_sender_restarted_delivers_each_message_once
 );
