@@ -13,6 +13,7 @@
 //! paused (a promise, a hold, debt help) in between.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
@@ -25,7 +26,8 @@ use store::{AttemptOutcome, ClaimedMessage, Db, StoreError};
 
 use crate::compose::{Facts, compose};
 use crate::email::{Email, MailError, Mailer};
-use crate::texts::{Template, TemplateKey, default_template, render};
+use crate::texts::{TemplateKey, default_template, render};
+use domain::messaging::MessageText;
 
 /// How a worker runs.
 #[derive(Debug, Clone)]
@@ -105,9 +107,18 @@ impl Worker {
 
     /// Sends everything due now, batch by batch, until nothing is due.
     pub async fn drain(&self) -> Result<Drained, WorkerError> {
+        self.drain_until(&AtomicBool::new(false)).await
+    }
+
+    /// Like [`Worker::drain`], but claims nothing more once `stopping` is set; what was claimed
+    /// is finished, so a worker told to stop leaves no message in doubt.
+    async fn drain_until(&self, stopping: &AtomicBool) -> Result<Drained, WorkerError> {
         let mut total = Drained::default();
         let me = Arc::new(self.clone());
         loop {
+            if stopping.load(Ordering::Relaxed) {
+                return Ok(total);
+            }
             let mut tx = self.db.write().await?;
             let claimed = tx
                 .claim_messages(&self.channels(), &self.settings.tenants, Timestamp::now(), self.settings.lease, self.settings.batch)
@@ -163,21 +174,34 @@ impl Worker {
         }
     }
 
-    /// Drains the outbox again and again until `stop` resolves.
+    /// Drains the outbox again and again until `stop` resolves; then finishes the messages it
+    /// holds and returns.
     pub async fn run(&self, stop: impl std::future::Future<Output = ()>) {
-        tokio::pin!(stop);
-        loop {
-            match self.drain().await {
-                Ok(d) if d != Drained::default() => {
-                    tracing::info!(sent = d.sent, retried = d.retried, failed = d.failed, cancelled = d.cancelled, "outbox drained")
+        let stopping = AtomicBool::new(false);
+        let woken = tokio::sync::Notify::new();
+        let work = async {
+            while !stopping.load(Ordering::Relaxed) {
+                match self.drain_until(&stopping).await {
+                    Ok(d) if d != Drained::default() => {
+                        tracing::info!(sent = d.sent, retried = d.retried, failed = d.failed, cancelled = d.cancelled, "outbox drained")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "outbox worker"),
                 }
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "outbox worker"),
+                tokio::select! {
+                    _ = woken.notified() => {}
+                    _ = tokio::time::sleep(self.settings.idle_wait) => {}
+                }
             }
-            tokio::select! {
-                _ = &mut stop => return,
-                _ = tokio::time::sleep(self.settings.idle_wait) => {}
-            }
+        };
+        let watch = async {
+            stop.await;
+            stopping.store(true, Ordering::Relaxed);
+            woken.notify_one();
+        };
+        tokio::select! {
+            _ = work => {}
+            _ = async { watch.await; std::future::pending::<()>().await } => {}
         }
     }
 
@@ -233,7 +257,7 @@ impl Worker {
         };
         let key = TemplateKey { step: action.kind, language: debtor.language, level: debtor.language_level };
         let template = match own {
-            Some(t) => Template { subject: t.subject, body: t.body, sms: t.sms },
+            Some(t) => t.text,
             None => default_template(key).cloned().ok_or_else(|| StoreError::Corrupt(format!("no text for {key:?}")))?,
         };
         let retry_or_fail = |error: String| retry_or_fail(m, m.attempts_before + 1, error, fallback(&action.channels, &tried));

@@ -15,17 +15,7 @@ use serde::Serialize;
 
 use domain::debtor::{Language, LanguageLevel};
 use domain::dunning::policy::StepKind;
-
-/// A text for one step, language and level.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Template {
-    /// Subject line of an email, heading of a letter.
-    pub subject: String,
-    /// The message (email, letter).
-    pub body: String,
-    /// The short text (SMS, WhatsApp): at most 160 characters once filled in.
-    pub sms: String,
-}
+use domain::messaging::MessageText;
 
 /// Which text: the step, the debtor's language and language level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -45,7 +35,7 @@ pub fn message_steps() -> impl Iterator<Item = StepKind> {
 
 /// Tegoed's texts, parsed once from the files compiled into the binary.
 struct Defaults {
-    templates: HashMap<TemplateKey, Template>,
+    templates: HashMap<TemplateKey, MessageText>,
     blocks: HashMap<(Language, LanguageLevel), BTreeMap<String, String>>,
 }
 
@@ -102,7 +92,7 @@ fn parse_defaults(language: Language, text: &str, d: &mut Defaults) -> Result<()
                     return Err(format!("line {}: expected '---' before the body", line + 3));
                 }
                 let body = lines[3..].join("\n");
-                d.templates.insert(TemplateKey { step, language, level: level(lvl)? }, Template { subject, body, sms });
+                d.templates.insert(TemplateKey { step, language, level: level(lvl)? }, MessageText { subject, body, sms });
             }
             _ => return Err(format!("line {line}: expected '=== STEP LEVEL' or '=== block NAME LEVEL', got '{head}'")),
         }
@@ -111,7 +101,7 @@ fn parse_defaults(language: Language, text: &str, d: &mut Defaults) -> Result<()
 }
 
 /// Tegoed's own text for a step, language and level.
-pub fn default_template(key: TemplateKey) -> Option<&'static Template> {
+pub fn default_template(key: TemplateKey) -> Option<&'static MessageText> {
     defaults().templates.get(&key)
 }
 
@@ -248,7 +238,7 @@ fn describe(e: &minijinja::Error) -> String {
 }
 
 /// Fills in a text for a debtor in `language` at `level`.
-pub fn render(template: &Template, language: Language, level: LanguageLevel, ctx: &MessageContext) -> Result<Rendered, TextError> {
+pub fn render(template: &MessageText, language: Language, level: LanguageLevel, ctx: &MessageContext) -> Result<Rendered, TextError> {
     let env = environment();
     let render_with = |qr: &str| -> Result<(String, String), TextError> {
         let base = minijinja::Value::from(minijinja::value::Serde(ctx));
@@ -393,7 +383,7 @@ fn button_or_link(line: &str, payment_link: Option<&str>) -> String {
 /// Checks a text a tenant wants to store: it must fill in for every kind of message (one
 /// invoice or several, with or without a payment link, desk or costs), keep the SMS within 160
 /// characters, and a 14-day letter must carry every sentence the law requires.
-pub fn check(template: &Template, step: StepKind, language: Language, level: LanguageLevel) -> Vec<TextError> {
+pub fn check(template: &MessageText, step: StepKind, language: Language, level: LanguageLevel) -> Vec<TextError> {
     let mut errors = Vec::new();
     for ctx in sample_contexts(step, language) {
         match render(template, language, level, &ctx) {
@@ -513,7 +503,7 @@ mod tests {
 
     #[test]
     fn a_misspelt_variable_is_an_error_with_its_line() {
-        let t = Template { subject: "x".into(), body: "Hallo\n{{ totaal }}".into(), sms: "x".into() };
+        let t = MessageText { subject: "x".into(), body: "Hallo\n{{ totaal }}".into(), sms: "x".into() };
         let e = check(&t, StepKind::Reminder, Language::Nl, LanguageLevel::Plain);
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].part, "body");
@@ -534,7 +524,7 @@ mod tests {
 
     #[test]
     fn a_long_sms_is_refused() {
-        let t = Template { subject: "x".into(), body: "x".into(), sms: "{{ tenant.name }} ".repeat(8) };
+        let t = MessageText { subject: "x".into(), body: "x".into(), sms: "{{ tenant.name }} ".repeat(8) };
         let e = check(&t, StepKind::Reminder, Language::En, LanguageLevel::Standard);
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].part, "sms");

@@ -280,15 +280,17 @@ async fn nothing_goes_out_for_what_was_paid_or_paused_since_the_run(db: Db) {
     assert!(m.iter().any(|m| m.last_error.as_deref().is_some_and(|e| e.contains("paused (hold)"))), "{m:?}");
 }
 
-/// A worker that stopped after the server took a message but before it said so: the next claim
-/// after the lease marks that attempt in doubt and sends once more, under the same Message-ID.
-async fn an_attempt_cut_short_is_marked_in_doubt_and_keeps_its_message_id(db: Db) {
+/// A worker that stopped after the server took a message but before it said so: after the lease
+/// the message is set in doubt and not sent again (it may have reached the debtor); a person can
+/// resend it, and it goes out under the same Message-ID.
+async fn an_attempt_cut_short_waits_for_a_person_and_keeps_its_message_id(db: Db) {
     let server = SmtpServer::start(&mail_dir(&format!("doubt-{:?}", db.backend())));
     let t = tenant(&db).await;
     let (d, i) = debtor_with_invoice(&db, t, "Twijfel", "doubt@example.nl", 5_000, Language::Nl).await;
     plan(&db, t, d, i, &[Channel::Email], date(2026, 3, 2)).await;
     let mail = mailer(&server);
-    // The first worker: claims with a one-second lease, sends, and stops before recording.
+    // The first worker: claims with a one-second lease, starts the attempt, sends, and stops
+    // before recording.
     let mut tx = db.write().await.expect("tx");
     let claimed =
         tx.claim_messages(&[Channel::Email], &[t], jiff::Timestamp::now(), SignedDuration::from_secs(1), 10).await.expect("claim");
@@ -307,19 +309,35 @@ async fn an_attempt_cut_short_is_marked_in_doubt_and_keeps_its_message_id(db: Db
         message_id: &id,
     };
     mail.send(mail.build(&email).expect("build")).await.expect("sent");
-    // While the lease holds, no one else takes it.
+    // While the lease holds, no one else takes it; after it, it is in doubt and not resent.
     let worker = Worker::new(db.clone(), Some(mail.clone()), settings(t));
     assert_eq!(worker.drain().await.expect("drain").sent, 0);
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    assert_eq!(worker.drain().await.expect("drain").sent, 0);
+    assert_eq!(server.received().len(), 1);
+    let messages = |db: Db| async move {
+        let mut tx = db.read().await.expect("tx");
+        let m = tx.messages(t, Some(d), None, store::Page { after: None, limit: 10 }).await.expect("messages");
+        tx.commit().await.expect("commit");
+        m
+    };
+    let m = messages(db.clone()).await;
+    assert_eq!(m[0].status, "in_doubt");
+    let mut tx = db.read().await.expect("tx");
+    let timeline = tx.timeline(t, d).await.expect("timeline");
+    tx.commit().await.expect("commit");
+    assert!(timeline.iter().any(|e| e.kind == "message_in_doubt"), "{timeline:?}");
+    // A person resends it.
+    let mut tx = db.write().await.expect("tx");
+    assert!(tx.resend_message(t, m[0].id).await.expect("resend"));
+    assert!(!tx.resend_message(t, m[0].id).await.expect("resend"), "once waiting, not again");
+    tx.commit().await.expect("commit");
     assert_eq!(worker.drain().await.expect("drain").sent, 1);
     let received = server.received();
     assert_eq!(received.len(), 2);
     assert_eq!(header(&parsed(&received[0]), "Message-ID"), header(&parsed(&received[1]), "Message-ID"));
-    let mut tx = db.read().await.expect("tx");
-    let m = tx.messages(t, Some(d), None, store::Page { after: None, limit: 10 }).await.expect("messages");
-    tx.commit().await.expect("commit");
-    let outcomes: Vec<Option<&str>> = m[0].attempts.iter().map(|a| a.outcome.as_deref()).collect();
-    assert_eq!(outcomes, [Some("in_doubt"), Some("accepted")]);
+    let outcomes: Vec<Option<String>> = messages(db.clone()).await[0].attempts.iter().map(|a| a.outcome.clone()).collect();
+    assert_eq!(outcomes, [Some("in_doubt".to_string()), Some("accepted".to_string())]);
 }
 
 on_both_backends!(
@@ -327,7 +345,7 @@ on_both_backends!(
     a_bounce_falls_back_and_a_dead_end_reaches_a_person,
     a_passing_failure_is_tried_again_later,
     nothing_goes_out_for_what_was_paid_or_paused_since_the_run,
-    an_attempt_cut_short_is_marked_in_doubt_and_keeps_its_message_id,
+    an_attempt_cut_short_waits_for_a_person_and_keeps_its_message_id,
 );
 
 /// Every default text, filled in with the sample context, equals its snapshot under

@@ -55,6 +55,20 @@ impl MessagingSettings {
     }
 }
 
+/// The words of a message for one step, language and level, as templates: Tegoed's default or
+/// the tenant's own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageText {
+    /// Subject line of an email, heading of a letter.
+    pub subject: String,
+    /// The message (email, letter).
+    pub body: String,
+    /// The short text (SMS, WhatsApp): at most 160 characters once filled in.
+    pub sms: String,
+}
+
 /// How many times a message is tried on one channel before that channel counts as failed.
 pub const MAX_ATTEMPTS: u32 = 8;
 

@@ -117,7 +117,7 @@ pub struct TimelineEvent {
     /// What happened: invoice_issued, credit_note, payment, action, pause_started, pause_ended,
     /// promise_kept, promise_broken, arrangement_agreed, arrangement_completed,
     /// arrangement_broken, arrangement_cancelled, call, flag_set, flag_cleared, message_sent,
-    /// message_failed or message_cancelled.
+    /// message_in_doubt, message_failed or message_cancelled.
     pub kind: &'static str,
     /// The thing it concerns (invoice, payment, action, pause, arrangement, call id).
     pub ref_id: i64,
@@ -457,13 +457,16 @@ impl Tx {
         type MessageRow = (i64, Stamp, Option<Stamp>, String, String, Option<String>, Option<String>, Option<String>);
         let messages: Vec<MessageRow> = dispatch!(self, c => sqlx::query_as(
             "SELECT o.id, o.created_at, o.sent_at, o.channel, o.status, o.recipient, o.subject, o.last_error FROM outbox o \
-             JOIN dunning_actions a ON a.id = o.action_id WHERE o.tenant_id = $1 AND a.debtor_id = $2 AND o.status IN ('sent', 'failed', 'cancelled')")
+             JOIN dunning_actions a ON a.id = o.action_id WHERE o.tenant_id = $1 AND a.debtor_id = $2 AND o.status IN ('sent', 'in_doubt', 'failed', 'cancelled')")
             .bind(t).bind(d).fetch_all(c).await?);
         for (id, created, sent, channel, status, recipient, subject, error) in messages {
             let at = sent.unwrap_or(created).0;
             let (kind, detail) = match status.as_str() {
                 "sent" => ("message_sent", format!("{channel} to {}: {}", recipient.unwrap_or_default(), subject.unwrap_or_default())),
                 "failed" => ("message_failed", format!("{channel}: {}", error.unwrap_or_default())),
+                "in_doubt" => {
+                    ("message_in_doubt", format!("{channel} to {}: {}", recipient.unwrap_or_default(), error.unwrap_or_default()))
+                }
                 _ => ("message_cancelled", format!("{channel}: {}", error.unwrap_or_default())),
             };
             push(domain::dates::business_date(at), Some(at), kind, id, None, detail);

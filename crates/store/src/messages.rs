@@ -4,8 +4,10 @@
 //! A message is claimed before anything is done with it: its status becomes `sending` until the
 //! lease ends (`next_attempt_at`). Right before it goes out, its attempt is started (the count
 //! goes up and an attempt row is written, committed). A worker that dies while holding a
-//! message leaves it to be claimed again after the lease; if it died during an attempt, the new
-//! claim marks that attempt `in_doubt`: the provider may or may not have taken the message.
+//! message leaves it to be claimed again after the lease — unless it died during an attempt:
+//! then the provider may or may not have taken the message, and sending it again could reach
+//! the debtor twice. Such a message is set `in_doubt` and left for a person, who resends it
+//! ([`Tx::resend_message`]) or not.
 
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
@@ -13,7 +15,7 @@ use jiff::{SignedDuration, Timestamp};
 use domain::debtor::{Language, LanguageLevel};
 use domain::dunning::policy::{Channel, StepKind};
 use domain::ids::{DebtorId, InvoiceId, TenantId};
-use domain::messaging::MessagingSettings;
+use domain::messaging::{MessageText, MessagingSettings};
 use domain::money::Cents;
 
 use crate::conn::{Backend, Tx, dispatch};
@@ -35,9 +37,6 @@ pub struct ClaimedMessage {
     pub held_until: Timestamp,
     /// Attempts made before this claim.
     pub attempts_before: i64,
-    /// A worker held it before and stopped during an attempt without saying how it went: the
-    /// message may have gone out.
-    pub previous_in_doubt: bool,
 }
 
 /// What a message says and about what: the action it carries out.
@@ -129,7 +128,7 @@ pub struct MessageRecord {
     pub debtor_id: DebtorId,
     /// email, sms, whatsapp or letter.
     pub channel: String,
-    /// pending, sending, sent, failed or cancelled.
+    /// pending, sending, sent, in_doubt, failed or cancelled.
     pub status: String,
     /// Address or number it went to.
     pub recipient: Option<String>,
@@ -158,12 +157,9 @@ pub struct MessageRecord {
 /// A tenant's own text for a step, language and level.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StoredTemplate {
-    /// Subject line (email, letter heading).
-    pub subject: String,
-    /// Body (email, letter).
-    pub body: String,
-    /// Short text (SMS, WhatsApp).
-    pub sms: String,
+    /// The words.
+    #[serde(flatten)]
+    pub text: MessageText,
     /// When it was last changed.
     pub updated_at: Timestamp,
 }
@@ -202,32 +198,44 @@ impl Tx {
              WHERE status IN ('pending', 'sending') AND next_attempt_at <= $1 AND channel IN ({list}){only} \
              ORDER BY next_attempt_at, id LIMIT $2{lock}"
         );
-        let rows: Vec<(i64, i64, i64, String, i64, String)> =
-            dispatch!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(Stamp(now)).bind(i64::from(limit)).fetch_all(c).await?);
         let until = now.checked_add(lease).map_err(|e| corrupt("lease", e))?;
-        let mut out = Vec::with_capacity(rows.len());
-        for (id, tenant, action_id, ch, attempts, status) in rows {
-            dispatch!(self, c => sqlx::query(
-                "UPDATE outbox SET status = 'sending', next_attempt_at = $2, claimed_until = $2 WHERE id = $1")
-                .bind(id).bind(Stamp(until)).execute(c).await?.rows_affected());
-            let mut previous_in_doubt = false;
-            if status == "sending" {
-                previous_in_doubt = dispatch!(self, c => sqlx::query(
-                    "UPDATE message_attempts SET outcome = 'in_doubt', finished_at = $3, \
-                     detail = 'the worker stopped during this attempt: whether the provider took the message is not known' \
-                     WHERE outbox_id = $1 AND attempt = $2 AND outcome IS NULL")
-                    .bind(id).bind(attempts).bind(Stamp(now)).execute(c).await?.rows_affected())
-                    == 1;
+        let mut out = Vec::new();
+        // Rows set in doubt are not claimed: look again until something is claimed or nothing
+        // is due, so a batch of them never ends a drain early.
+        while out.is_empty() {
+            let rows: Vec<(i64, i64, i64, String, i64, String)> = dispatch!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(Stamp(now)).bind(i64::from(limit)).fetch_all(c).await?);
+            if rows.is_empty() {
+                return Ok(out);
             }
-            out.push(ClaimedMessage {
-                id,
-                tenant: TenantId(tenant),
-                action_id,
-                channel: channel(&ch)?,
-                held_until: until,
-                attempts_before: attempts,
-                previous_in_doubt,
-            });
+            for (id, tenant, action_id, ch, attempts, status) in rows {
+                if status == "sending" {
+                    // Held by a worker that is gone. If it was in the middle of an attempt, the
+                    // message may have reached the debtor: a person decides, it is not sent again.
+                    let open = dispatch!(self, c => sqlx::query(
+                        "UPDATE message_attempts SET outcome = 'in_doubt', finished_at = $3, \
+                         detail = 'the worker stopped during this attempt: whether the provider took the message is not known' \
+                         WHERE outbox_id = $1 AND attempt = $2 AND outcome IS NULL")
+                        .bind(id).bind(attempts).bind(Stamp(now)).execute(c).await?.rows_affected());
+                    if open == 1 {
+                        dispatch!(self, c => sqlx::query(
+                            "UPDATE outbox SET status = 'in_doubt', claimed_until = NULL, \
+                             last_error = 'the worker stopped while sending: it may have gone out; resend it or leave it' WHERE id = $1")
+                            .bind(id).execute(c).await?.rows_affected());
+                        continue;
+                    }
+                }
+                dispatch!(self, c => sqlx::query(
+                    "UPDATE outbox SET status = 'sending', next_attempt_at = $2, claimed_until = $2 WHERE id = $1")
+                    .bind(id).bind(Stamp(until)).execute(c).await?.rows_affected());
+                out.push(ClaimedMessage {
+                    id,
+                    tenant: TenantId(tenant),
+                    action_id,
+                    channel: channel(&ch)?,
+                    held_until: until,
+                    attempts_before: attempts,
+                });
+            }
         }
         Ok(out)
     }
@@ -337,6 +345,16 @@ impl Tx {
         Ok(true)
     }
 
+    /// Queues a message in doubt (or failed, or cancelled) to be sent again, on a person's word;
+    /// false when the tenant has no such message or it is waiting, being sent or sent.
+    pub async fn resend_message(&mut self, tenant: TenantId, id: i64) -> Result<bool> {
+        let n = dispatch!(self, c => sqlx::query(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = $3, last_error = NULL, delivery = NULL \
+             WHERE tenant_id = $1 AND id = $2 AND status IN ('in_doubt', 'failed', 'cancelled')")
+            .bind(tenant.0).bind(id).bind(Stamp::now()).execute(c).await?.rows_affected());
+        Ok(n == 1)
+    }
+
     /// The channels an action's messages used so far, failed or not.
     pub async fn channels_tried(&mut self, tenant: TenantId, action: i64) -> Result<Vec<Channel>> {
         let rows: Vec<String> = dispatch!(self, c => sqlx::query_scalar(
@@ -424,7 +442,8 @@ impl Tx {
     }
 
     async fn attempts_of(&mut self, tenant: TenantId, outbox: i64) -> Result<Vec<AttemptRecord>> {
-        let rows: Vec<(i64, Stamp, Option<Stamp>, Option<String>, Option<String>)> = dispatch!(self, c => sqlx::query_as(
+        type Row = (i64, Stamp, Option<Stamp>, Option<String>, Option<String>);
+        let rows: Vec<Row> = dispatch!(self, c => sqlx::query_as(
             "SELECT attempt, started_at, finished_at, outcome, detail FROM message_attempts WHERE tenant_id = $1 AND outbox_id = $2 ORDER BY attempt")
             .bind(tenant.0).bind(outbox).fetch_all(c).await?);
         Ok(rows
@@ -450,7 +469,7 @@ impl Tx {
         let row: Option<(String, String, String, Stamp)> = dispatch!(self, c => sqlx::query_as(
             "SELECT subject, body, sms, updated_at FROM message_templates WHERE tenant_id = $1 AND step_kind = $2 AND language = $3 AND level = $4")
             .bind(tenant.0).bind(step.as_str()).bind(language.as_str()).bind(level.as_str()).fetch_optional(c).await?);
-        Ok(row.map(|(subject, body, sms, at)| StoredTemplate { subject, body, sms, updated_at: at.0 }))
+        Ok(row.map(|(subject, body, sms, at)| StoredTemplate { text: MessageText { subject, body, sms }, updated_at: at.0 }))
     }
 
     /// Every text the tenant wrote itself, by step, language and level.
@@ -465,7 +484,7 @@ impl Tx {
                     StepKind::parse(&step).map_err(|e| corrupt("template step", e))?,
                     Language::parse(&lang).map_err(|e| corrupt("template language", e))?,
                     LanguageLevel::parse(&level).map_err(|e| corrupt("template level", e))?,
-                    StoredTemplate { subject, body, sms, updated_at: at.0 },
+                    StoredTemplate { text: MessageText { subject, body, sms }, updated_at: at.0 },
                 ))
             })
             .collect()
@@ -478,16 +497,14 @@ impl Tx {
         step: StepKind,
         language: Language,
         level: LanguageLevel,
-        subject: &str,
-        body: &str,
-        sms: &str,
+        text: &MessageText,
     ) -> Result<()> {
         dispatch!(self, c => sqlx::query(
             "INSERT INTO message_templates (tenant_id, step_kind, language, level, subject, body, sms, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, step_kind, language, level) DO UPDATE SET \
              subject = excluded.subject, body = excluded.body, sms = excluded.sms, updated_at = excluded.updated_at")
-            .bind(tenant.0).bind(step.as_str()).bind(language.as_str()).bind(level.as_str()).bind(subject.to_string())
-            .bind(body.to_string()).bind(sms.to_string()).bind(Stamp::now()).execute(c).await?.rows_affected());
+            .bind(tenant.0).bind(step.as_str()).bind(language.as_str()).bind(level.as_str()).bind(text.subject.clone())
+            .bind(text.body.clone()).bind(text.sms.clone()).bind(Stamp::now()).execute(c).await?.rows_affected());
         Ok(())
     }
 

@@ -443,7 +443,7 @@ async fn run(command: Command, config: Config) -> Result<()> {
                 println!("sent {}, to retry {}, failed {}, cancelled {}", d.sent, d.retried, d.failed, d.cancelled);
             } else {
                 println!("delivering the outbox by {} until stopped", config.smtp_url.as_deref().unwrap_or_default());
-                worker.run(async { tokio::signal::ctrl_c().await.unwrap_or(()) }).await;
+                worker.run(web::shutdown_signal()).await;
             }
             db.close().await;
             Ok(())
@@ -848,11 +848,12 @@ async fn serve(db: Db, config: &Config, demo_key: Option<&str>) -> Result<()> {
         println!("  dunning:  every day at {at} Europe/Amsterdam (run_at)");
         tokio::spawn(scheduler::daily(db.clone(), at))
     });
+    let (stop_sending, stopped) = tokio::sync::oneshot::channel::<()>();
     let sending = match &config.smtp_url {
         Some(url) => {
             println!("  email:    outbox delivered by {url}");
             let worker = outbox_worker(&db, config, channels::outbox::WorkerSettings::default())?;
-            Some(tokio::spawn(async move { worker.run(std::future::pending()).await }))
+            Some(tokio::spawn(async move { worker.run(async { stopped.await.unwrap_or(()) }).await }))
         }
         None => {
             println!("  email:    off (set smtp_url to deliver the outbox)");
@@ -861,8 +862,13 @@ async fn serve(db: Db, config: &Config, demo_key: Option<&str>) -> Result<()> {
     };
     let app = web::App::new(db.clone(), config.admin_token.clone());
     web::serve(listener, app).await.context("serving")?;
-    for task in [daily, sending].into_iter().flatten() {
+    if let Some(task) = daily {
         task.abort();
+    }
+    // The sender finishes the messages it holds, so none is left in doubt.
+    let _ = stop_sending.send(());
+    if let Some(task) = sending {
+        let _ = task.await;
     }
     db.close().await;
     Ok(())

@@ -97,7 +97,8 @@ pub async fn serve(listener: tokio::net::TcpListener, app: App) -> std::io::Resu
     axum::serve(listener, router(app)).with_graceful_shutdown(shutdown_signal()).await
 }
 
-async fn shutdown_signal() {
+/// Resolves when the process is told to stop (Ctrl-C, or SIGTERM on Unix).
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -5,7 +5,7 @@
 ALTER TABLE outbox DROP CONSTRAINT outbox_action_id_key;
 ALTER TABLE outbox ADD CONSTRAINT outbox_action_channel_key UNIQUE (action_id, channel);
 ALTER TABLE outbox DROP CONSTRAINT outbox_status_check;
-ALTER TABLE outbox ADD CONSTRAINT outbox_status_check CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'cancelled'));
+ALTER TABLE outbox ADD CONSTRAINT outbox_status_check CHECK (status IN ('pending', 'sending', 'sent', 'in_doubt', 'failed', 'cancelled'));
 -- Attempts started, the next one's earliest moment, and how long the running one is held.
 ALTER TABLE outbox ADD COLUMN attempts BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE outbox ADD COLUMN next_attempt_at TIMESTAMPTZ NOT NULL DEFAULT now();

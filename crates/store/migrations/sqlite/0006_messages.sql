@@ -9,7 +9,7 @@ CREATE TABLE outbox_new (
     tenant_id INTEGER NOT NULL,
     action_id INTEGER NOT NULL REFERENCES dunning_actions (id),
     channel TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')),
+    status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'in_doubt', 'failed', 'cancelled')),
     -- Attempts started, the next one's earliest moment, and how long the running one is held.
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at INTEGER NOT NULL DEFAULT 0,
