@@ -27,7 +27,6 @@ use store::{AttemptOutcome, ClaimedMessage, Db, StoreError};
 use crate::compose::{Facts, compose};
 use crate::email::{Email, MailError, Mailer};
 use crate::texts::{TemplateKey, default_template, render};
-use domain::messaging::MessageText;
 
 /// How a worker runs.
 #[derive(Debug, Clone)]
