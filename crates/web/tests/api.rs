@@ -641,6 +641,15 @@ async fn operations_endpoints(db: Db) {
         ("POST", "/bank-statements"),
         ("POST", "/e-invoices"),
         ("GET", "/invoices/{id}/payment-qr"),
+        ("GET", "/messages"),
+        ("POST", "/messages/{id}/resend"),
+        ("GET", "/message-texts"),
+        ("GET", "/message-texts/{step}/{language}/{level}"),
+        ("PUT", "/message-texts/{step}/{language}/{level}"),
+        ("DELETE", "/message-texts/{step}/{language}/{level}"),
+        ("POST", "/message-texts/{step}/{language}/{level}/preview"),
+        ("GET", "/messaging-settings"),
+        ("PUT", "/messaging-settings"),
         ("GET", "/bank-entries"),
         ("GET", "/bank-entries/{id}"),
         ("POST", "/bank-entries/{id}/match"),
@@ -1143,7 +1152,88 @@ async fn payment_qr_code(db: Db) {
     assert!(String::from_utf8_lossy(&problem).contains("nothing is left to pay on invoice F-700"));
 }
 
+async fn message_texts_and_settings(db: Db) {
+    let app = TestApp::start(db).await;
+    let t = app.tenant("Fietsenwinkel De Spaak B.V.").await;
+    let (s, all) = app.get(&t.key, "/message-texts").await;
+    assert_eq!(s, StatusCode::OK);
+    let all = all.as_array().expect("list");
+    assert_eq!(all.len(), 48, "8 steps × 2 languages × 3 levels");
+    assert!(all.iter().all(|x| x["source"] == "default"));
+    let (s, one) = app.get(&t.key, "/message-texts/reminder/nl/plain").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(one["subject"].as_str().expect("subject").starts_with("Herinnering"), "{one}");
+    let (s, _) = app.get(&t.key, "/message-texts/call_task/nl/plain").await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "a call is a task, not a text");
+
+    // A misspelt variable is refused with its line; a good text is stored and used.
+    let bad = json!({"subject": "Herinnering {{ total }}", "body": "Beste {{ debtor.addressee }},\n\n{{ totaal }}", "sms": "{{ total }}"});
+    let (s, problem) = app.put(&t.key, "/message-texts/reminder/nl/plain", bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(fields(&problem), ["body"]);
+    assert!(problem["errors"][0]["message"].as_str().expect("message").starts_with("line 3"), "{problem}");
+    let good = json!({
+        "subject": "Even een seintje: {{ total }}",
+        "body": "Hoi {{ debtor.addressee }},\n\nEr staat nog {{ total }} open.\n\n{{ blocks.pay }}\n\n{{ blocks.contact }}",
+        "sms": "{{ tenant.name }}: nog {{ total }} open."
+    });
+    let (s, saved) = app.put(&t.key, "/message-texts/reminder/nl/plain", good).await;
+    assert_eq!((s, saved["source"].as_str()), (StatusCode::OK, Some("tenant")), "{saved}");
+    let (_, all) = app.get(&t.key, "/message-texts").await;
+    assert_eq!(all.as_array().expect("list").iter().filter(|x| x["source"] == "tenant").count(), 1);
+    let (s, preview) = app.post(&t.key, "/message-texts/reminder/nl/plain/preview", json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{preview}");
+    assert_eq!(preview["subject"], "Even een seintje: € 1.752,79");
+    assert!(preview["text"].as_str().expect("text").starts_with("Hoi mevrouw De Vries,"), "{preview}");
+    assert!(preview["html"].as_str().expect("html").contains("cid:epc-qr"));
+    assert_eq!(preview["problems"], json!([]));
+    // Another tenant still has Tegoed's text.
+    let other = app.tenant("Ander B.V.").await;
+    let (_, theirs) = app.get(&other.key, "/message-texts/reminder/nl/plain").await;
+    assert_eq!(theirs["source"], "default");
+
+    // A 14-day letter must keep what the law requires, and an SMS its 160 characters.
+    let (_, letter) = app.get(&t.key, "/message-texts/fourteen_day_letter/nl/standard").await;
+    let mut stripped = letter.clone();
+    stripped["body"] =
+        json!(letter["body"].as_str().expect("body").replace("{% for s in legal %}{{ s }}\n{% endfor %}", "Betaal binnen 14 dagen."));
+    let text = json!({"subject": stripped["subject"], "body": stripped["body"], "sms": stripped["sms"]});
+    let (s, problem) = app.put(&t.key, "/message-texts/fourteen_day_letter/nl/standard", text).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(problem.to_string().contains("6:96 lid 6"), "{problem}");
+    let long = json!({"subject": "x", "body": "x", "sms": "{{ tenant.name }} ".repeat(8)});
+    let (s, problem) = app.put(&t.key, "/message-texts/reminder/en/formal", long).await;
+    assert_eq!((s, fields(&problem)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["sms".to_string()]));
+
+    // Back to the default.
+    assert_eq!(app.send(app.http.delete(app.url("/message-texts/reminder/nl/plain")).bearer_auth(&t.key)).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(app.send(app.http.delete(app.url("/message-texts/reminder/nl/plain")).bearer_auth(&t.key)).await.0, StatusCode::NOT_FOUND);
+    let (_, one) = app.get(&t.key, "/message-texts/reminder/nl/plain").await;
+    assert_eq!(one["source"], "default");
+
+    // Who debtors can contact.
+    let (s, settings) = app.get(&t.key, "/messaging-settings").await;
+    assert_eq!((s, settings), (StatusCode::OK, json!({"desk": null})));
+    let (s, problem) = app.put(&t.key, "/messaging-settings", json!({"desk": {"name": "Sanne de Boer"}})).await;
+    assert_eq!((s, fields(&problem)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["desk".to_string()]));
+    let (s, problem) = app.put(&t.key, "/messaging-settings", json!({"desk": {"name": "Sanne", "phone": "12"}})).await;
+    assert_eq!((s, fields(&problem)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["desk.phone".to_string()]));
+    let desk = json!({"desk": {"name": "Sanne de Boer", "phone": "020 123 4567", "email": "debiteuren@despaak.nl", "hours": "ma–vr 9–17"}});
+    let (s, saved) = app.put(&t.key, "/messaging-settings", desk).await;
+    assert_eq!(s, StatusCode::OK, "{saved}");
+    let (_, got) = app.get(&t.key, "/messaging-settings").await;
+    assert_eq!(got["desk"]["name"], "Sanne de Boer");
+
+    // The outbox: empty, filtered by status, nothing to resend.
+    let (s, page) = app.get(&t.key, "/messages?status=in_doubt").await;
+    assert_eq!((s, page["items"].clone()), (StatusCode::OK, json!([])));
+    let (s, _) = app.get(&t.key, "/messages?status=lost").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(app.post_empty(&t.key, "/messages/999999/resend").await, StatusCode::NOT_FOUND);
+}
+
 on_both_backends!(
+    message_texts_and_settings,
     payment_qr_code,
     e_invoice_upload,
     bank_statement_routes,

@@ -7,6 +7,7 @@ mod credit_notes;
 mod debtors;
 mod dunning;
 mod invoices;
+mod messages;
 mod payments;
 mod policies;
 mod tenants;
@@ -39,6 +40,7 @@ use crate::problem::ApiError;
         (name = "credit-notes", description = "Credit notes"),
         (name = "payments", description = "Payments received and their allocation to invoices"),
         (name = "dunning", description = "Policies, pauses, promises, arrangements, the call worklist, the actions of the daily run and each debtor's timeline"),
+        (name = "messages", description = "Messages to debtors with their delivery evidence, the texts of every step per language and level, and who debtors can contact"),
         (name = "law", description = "Dutch collection law: collection costs and statutory interest, with their breakdown"),
     )
 )]
@@ -71,6 +73,7 @@ pub fn routes() -> OpenApiRouter<App> {
         .merge(policies::routes())
         .merge(arrangements::routes())
         .merge(worklist::routes())
+        .merge(messages::routes())
 }
 
 /// Default and largest page size of a list.
