@@ -87,6 +87,8 @@ pub fn compose(f: &Facts<'_>) -> Result<Option<Composed>, formats::epc_qr::EpcEr
             number: i.number.clone(),
             issued: written(i.issue_date, language),
             due: written(i.due_date, language),
+            amount: i.total.written(language),
+            settled: i.paid.checked_add(i.credited).unwrap_or(i.paid).written(language),
             open: i.outstanding.written(language),
             reference: i.payment_reference.as_deref().map(shown_reference),
         })

@@ -4,6 +4,7 @@
 
 pub mod compose;
 pub mod email;
+pub mod letter;
 pub mod outbox;
 #[cfg(feature = "testing")]
 pub mod testing;

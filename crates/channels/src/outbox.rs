@@ -26,7 +26,7 @@ use store::{AttemptOutcome, ClaimedMessage, Db, StoreError};
 
 use crate::compose::{Facts, compose};
 use crate::email::{Email, MailError, Mailer};
-use crate::texts::{TemplateKey, default_template, render};
+use crate::texts::{TemplateKey, default_template, render, render_letter};
 
 /// How a worker runs.
 #[derive(Debug, Clone)]
@@ -68,6 +68,21 @@ pub struct Drained {
     pub cancelled: u64,
     /// Messages another worker had taken over by the time the outcome was recorded.
     pub lost_claims: u64,
+}
+
+/// What printing a tenant's letters did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Printed {
+    /// The print file written, if any letter was due.
+    pub file: Option<std::path::PathBuf>,
+    /// Letters in it.
+    pub letters: u64,
+    /// Pages in it, cover included.
+    pub pages: u64,
+    /// Letters that could not be made (no address): their fallback takes over.
+    pub failed: u64,
+    /// Letters with nothing left to say.
+    pub cancelled: u64,
 }
 
 /// Why the worker stopped.
@@ -148,6 +163,10 @@ impl Worker {
                                 };
                                 (started, me.send_email(&m, attempt, *email).await)
                             }
+                            Prepared::Letter(_) => (
+                                None,
+                                retry_or_fail(&m, m.attempts_before + 1, "letters go out in a print file (tegoed letters)".into(), None),
+                            ),
                         };
                         let mut tx = me.db.write().await?;
                         let kept = tx.record_attempt(&m, started, &outcome).await?;
@@ -202,6 +221,91 @@ impl Worker {
             _ = work => {}
             _ = async { watch.await; std::future::pending::<()>().await } => {}
         }
+    }
+
+    /// Lays out every letter due for a tenant into one print file in `dir` — a cover page that
+    /// lists them, then each letter from a new page — and records each as sent, with the file
+    /// and its pages as evidence. The file is written whole under a temporary name and then
+    /// renamed, so a print service watching `dir` never takes half a file.
+    pub async fn print_letters(&self, tenant: domain::ids::TenantId, dir: &std::path::Path) -> Result<Printed, WorkerError> {
+        let now = Timestamp::now();
+        let mut tx = self.db.write().await?;
+        let claimed = tx.claim_messages(&[Channel::Letter], &[tenant], now, self.settings.lease, 100_000).await?;
+        tx.commit().await?;
+        let mut printed = Printed::default();
+        let mut ready = Vec::new();
+        for m in claimed {
+            let outcome = match self.prepare(&m).await? {
+                Prepared::Letter(l) => {
+                    ready.push((m, l));
+                    continue;
+                }
+                Prepared::Settled(o) => o,
+                Prepared::Email(_) => retry_or_fail(&m, m.attempts_before + 1, "an email in a print run".into(), None),
+            };
+            match &outcome {
+                AttemptOutcome::Cancelled { .. } => printed.cancelled += 1,
+                _ => printed.failed += 1,
+            }
+            let mut tx = self.db.write().await?;
+            tx.record_attempt(&m, None, &outcome).await?;
+            tx.commit().await?;
+        }
+        if ready.is_empty() {
+            return Ok(printed);
+        }
+        let mut tx = self.db.write().await?;
+        let mut started = Vec::with_capacity(ready.len());
+        for (m, l) in ready {
+            if let Some(n) = tx.start_attempt(&m).await? {
+                started.push((m, n, l));
+            }
+        }
+        tx.commit().await?;
+        let day = business_date(now);
+        let stamp = now.strftime("%H%M%S");
+        let name = format!("tegoed-letters-{}-{day}-{stamp}.pdf", tenant.0);
+        let letters: Vec<crate::letter::Letter> = started.iter().map(|(_, _, l)| l.letter.clone()).collect();
+        let (_, layout) = crate::letter::print_file(&name, None, &letters);
+        let pages_of_letters: usize = layout.iter().map(|p| p.pages).sum();
+        let n = letters.len();
+        let mut lines = vec![
+            format!(
+                "{n} {}, {pages_of_letters} {} / {n} {}, {pages_of_letters} {}",
+                if n == 1 { "brief" } else { "brieven" },
+                if pages_of_letters == 1 { "pagina" } else { "pagina's" },
+                if n == 1 { "letter" } else { "letters" },
+                if pages_of_letters == 1 { "page" } else { "pages" },
+            ),
+            String::new(),
+        ];
+        for (i, ((_, _, l), place)) in started.iter().zip(&layout).enumerate() {
+            lines.push(format!("{:>4}. {} — {} — {} p.", i + 1, l.recipient, l.letter.subject, place.pages));
+        }
+        let title = format!("Printbestand / print file {} — {day}", letters.first().map_or("", |l| l.sender.as_str()));
+        let cover = crate::letter::Cover { title, lines };
+        let (pdf, placed) = crate::letter::print_file(&name, Some(&cover), &letters);
+        let path = dir.join(&name);
+        let part = dir.join(format!("{name}.part"));
+        std::fs::write(&part, &pdf)
+            .and_then(|()| std::fs::rename(&part, &path))
+            .map_err(|e| WorkerError::Task(format!("{}: {e}", path.display())))?;
+        let mut tx = self.db.write().await?;
+        for (i, ((m, n, l), place)) in started.into_iter().zip(&placed).enumerate() {
+            let outcome = AttemptOutcome::Accepted {
+                recipient: l.recipient,
+                subject: Some(l.letter.subject),
+                body: l.text,
+                message_id: format!("{name}#{}", i + 1),
+                reply: format!("in print file {name}, pages {}–{}", place.first_page, place.first_page + place.pages - 1),
+            };
+            tx.record_attempt(&m, Some(n), &outcome).await?;
+        }
+        tx.commit().await?;
+        printed.file = Some(path);
+        printed.letters = letters.len() as u64;
+        printed.pages = placed.last().map_or(0, |p| (p.first_page + p.pages - 1) as u64);
+        Ok(printed)
     }
 
     /// Everything up to sending: the message composed from the ledger as it is now and filled
@@ -299,6 +403,19 @@ impl Worker {
                     Err(e) => Prepared::Settled(failed_for_good(e.to_string(), "undeliverable")),
                 })
             }
+            Channel::Letter => {
+                let Some(address) = &debtor.address else {
+                    return Ok(Prepared::Settled(failed_for_good("the debtor has no postal address".into(), "undeliverable")));
+                };
+                let (subject, body) = match render_letter(&template, debtor.language, debtor.language_level, &composed.context) {
+                    Ok(r) => r,
+                    Err(e) => return Ok(Prepared::Settled(retry_or_fail(format!("the text does not fill in: {e}")))),
+                };
+                let qr = formats::qr::QrSymbol::epc(&composed.epc_payload).map_err(|e| StoreError::Corrupt(format!("QR code: {e}")))?;
+                let letter = crate::letter::Letter::compose(&facts, address, &composed.context, subject, body, qr);
+                let recipient = letter.recipient.join(", ");
+                Ok(Prepared::Letter(Box::new(ReadyLetter { letter, recipient, text: rendered.text })))
+            }
             other => Ok(Prepared::Settled(retry_or_fail(format!("no sender for {} in this worker", other.as_str())))),
         }
     }
@@ -321,6 +438,14 @@ impl Worker {
 enum Prepared {
     Settled(AttemptOutcome),
     Email(Box<ReadyEmail>),
+    Letter(Box<ReadyLetter>),
+}
+
+/// A letter laid out and waiting for its print file.
+struct ReadyLetter {
+    letter: crate::letter::Letter,
+    recipient: String,
+    text: String,
 }
 
 /// An email built and waiting to go out, with what the evidence keeps of it.

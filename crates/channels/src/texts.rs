@@ -114,6 +114,10 @@ pub struct InvoiceLine {
     pub issued: String,
     /// Due date.
     pub due: String,
+    /// Its amount.
+    pub amount: String,
+    /// Paid or credited on it so far.
+    pub settled: String,
     /// What is still open on it.
     pub open: String,
     /// Its payment reference, if it has one.
@@ -216,8 +220,11 @@ pub struct TextError {
     pub message: String,
 }
 
-/// Marks the QR code's place in the HTML part; never appears in a finished message.
-const QR_MARK: &str = "\u{1}qr\u{1}";
+/// Marks the QR code's place in the HTML part and in a letter; never appears in a finished
+/// message.
+pub const QR_MARK: &str = "\u{1}qr\u{1}";
+/// Marks where a letter draws its table of invoices (`{{ blocks.invoices }}`).
+pub const INVOICES_MARK: &str = "\u{1}invoices\u{1}";
 
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
@@ -237,21 +244,34 @@ fn describe(e: &minijinja::Error) -> String {
     }
 }
 
+fn fill(
+    env: &Environment<'_>,
+    template: &MessageText,
+    language: Language,
+    level: LanguageLevel,
+    ctx: &MessageContext,
+    qr: &str,
+    invoices: Option<&str>,
+) -> Result<(String, String), TextError> {
+    let base = minijinja::Value::from(minijinja::value::Serde(ctx));
+    let with_qr = minijinja::context! { qr => qr, ..base };
+    let mut blocks = BTreeMap::new();
+    for (name, source) in defaults().blocks.get(&(language, level)).into_iter().flatten() {
+        let filled = match (name.as_str(), invoices) {
+            ("invoices", Some(mark)) => mark.to_string(),
+            _ => render_one(env, "body", source, &with_qr)?,
+        };
+        blocks.insert(name.clone(), filled);
+    }
+    let full = minijinja::context! { blocks => blocks, ..with_qr };
+    Ok((render_one(env, "subject", &template.subject, &full)?, render_one(env, "body", &template.body, &full)?))
+}
+
 /// Fills in a text for a debtor in `language` at `level`.
 pub fn render(template: &MessageText, language: Language, level: LanguageLevel, ctx: &MessageContext) -> Result<Rendered, TextError> {
     let env = environment();
-    let render_with = |qr: &str| -> Result<(String, String), TextError> {
-        let base = minijinja::Value::from(minijinja::value::Serde(ctx));
-        let with_qr = minijinja::context! { qr => qr, ..base };
-        let mut blocks = BTreeMap::new();
-        for (name, source) in defaults().blocks.get(&(language, level)).into_iter().flatten() {
-            blocks.insert(name.clone(), render_one(&env, "body", source, &with_qr)?);
-        }
-        let full = minijinja::context! { blocks => blocks, ..with_qr };
-        Ok((render_one(&env, "subject", &template.subject, &full)?, render_one(&env, "body", &template.body, &full)?))
-    };
-    let (subject, text) = render_with("")?;
-    let (_, marked) = render_with(QR_MARK)?;
+    let (subject, text) = fill(&env, template, language, level, ctx, "", None)?;
+    let (_, marked) = fill(&env, template, language, level, ctx, QR_MARK, None)?;
     let sms = {
         let base = minijinja::Value::from(minijinja::value::Serde(ctx));
         render_one(&env, "sms", &template.sms, &minijinja::context! { qr => "", ..base })?
@@ -262,6 +282,18 @@ pub fn render(template: &MessageText, language: Language, level: LanguageLevel, 
         html: html(&tidy(&marked), ctx.payment_link.as_deref(), &one_line(&subject)),
         sms: one_line(&sms),
     })
+}
+
+/// Fills in a text for a letter: the subject, and the body with [`QR_MARK`] and
+/// [`INVOICES_MARK`] each on a paragraph of its own where the letter draws them.
+pub fn render_letter(
+    template: &MessageText,
+    language: Language,
+    level: LanguageLevel,
+    ctx: &MessageContext,
+) -> Result<(String, String), TextError> {
+    let (subject, body) = fill(&environment(), template, language, level, ctx, QR_MARK, Some(INVOICES_MARK))?;
+    Ok((one_line(&subject), tidy(&body)))
 }
 
 fn one_line(s: &str) -> String {
@@ -430,6 +462,8 @@ pub fn sample_contexts(step: StepKind, language: Language) -> Vec<MessageContext
         number: n.into(),
         issued: date(jiff::civil::date(2026, 1, 5)),
         due: date(jiff::civil::date(2026, 2, 4)),
+        amount: money(c),
+        settled: money(0),
         open: money(c),
         reference: r.map(str::to_string),
     };

@@ -340,7 +340,116 @@ async fn an_attempt_cut_short_waits_for_a_person_and_keeps_its_message_id(db: Db
     assert_eq!(outcomes, [Some("in_doubt".to_string()), Some("accepted".to_string())]);
 }
 
+/// A day's letters: one print file with a cover, each letter's address in the window, the
+/// 14-day letter's legal sentences, and a QR code that a scanner reads as the EPC payload of
+/// what is open. A debtor without a postal address gets no letter: the next channel takes over.
+async fn letters_go_into_one_print_file_whose_qr_codes_scan(db: Db) {
+    let t = tenant(&db).await;
+    let run = date(2026, 3, 2);
+    let (d, i) = debtor_with_invoice(&db, t, "Jan de Vries", "jan@example.nl", 175_279, Language::Nl).await;
+    let (nowhere, ni) = debtor_with_invoice(&db, t, "Zonder Adres", "zonder@example.nl", 5_000, Language::Nl).await;
+    let reference = domain::reference::Betalingskenmerk::issue(4_242).expect("kenmerk");
+    let mut tx = db.write().await.expect("tx");
+    let mut debtor = tx.debtor(t, d).await.expect("debtor").expect("exists");
+    debtor.address = Some(domain::contact::Address::parse("Kerkstraat 12", "1234ab", "Utrecht", "NL").expect("address"));
+    tx.update_debtor(&debtor).await.expect("address");
+    let mut inv = tx.invoice(t, i).await.expect("invoice").expect("exists");
+    inv.payment_reference = Some(reference.as_str().to_string());
+    tx.update_invoice(&inv).await.expect("reference");
+    tx.commit().await.expect("commit");
+    let mut letter = letter_action(d, i, run);
+    letter.kind = StepKind::FourteenDayLetter;
+    letter.adds_collection_costs = true;
+    let mut other = letter_action(nowhere, ni, run);
+    other.channels = vec![Channel::Letter, Channel::Email];
+    let mut tx = db.write().await.expect("tx");
+    tx.record_actions(t, run, &[(letter, ActionStatus::Queued), (other, ActionStatus::Queued)]).await.expect("record");
+    tx.commit().await.expect("commit");
+
+    let dir = mail_dir(&format!("letters-{:?}", db.backend()));
+    let worker = Worker::new(db.clone(), None, settings(t));
+    let printed = worker.print_letters(t, &dir).await.expect("print");
+    assert_eq!((printed.letters, printed.failed), (1, 1), "{printed:?}");
+    let file = printed.file.expect("a print file");
+    let again = worker.print_letters(t, &dir).await.expect("print again");
+    assert_eq!((again.letters, again.file), (0, None), "nothing is printed twice");
+
+    // The letter as a person and a scanner see it: pages rendered at 200 dpi, the text read back.
+    let text = std::process::Command::new("pdftotext").args(["-layout"]).arg(&file).arg("-").output().expect("pdftotext (poppler-utils)");
+    assert!(text.status.success());
+    let text = String::from_utf8_lossy(&text.stdout);
+    for expected in [
+        "Jan de Vries",
+        "Kerkstraat 12",
+        "UTRECHT",
+        "Fietsenwinkel De Spaak B.V.",
+        "Betaal binnen veertien dagen vanaf de dag nadat deze brief bij u is bezorgd",
+        "€ 1.752,79",
+        "2026-",
+        "Printbestand",
+    ] {
+        assert!(text.contains(expected), "'{expected}' is not in the print file:\n{text}");
+    }
+    let prefix = dir.join("page");
+    let rendered = std::process::Command::new("pdftoppm")
+        .args(["-r", "200", "-png"])
+        .arg(&file)
+        .arg(&prefix)
+        .status()
+        .expect("pdftoppm (poppler-utils)");
+    assert!(rendered.success());
+    let page = dir.join("page-2.png");
+    let scan = std::process::Command::new("zbarimg")
+        .args(["--raw", "-q", "-Sdisable", "-Sqrcode.enable"])
+        .arg(&page)
+        .output()
+        .expect("zbarimg (zbar-tools)");
+    assert!(scan.status.success(), "no QR code found on {}", page.display());
+    let expected = formats::epc_qr::encode(&formats::epc_qr::Transfer {
+        bic: None,
+        name: "Fietsenwinkel De Spaak B.V.".into(),
+        iban: Iban::parse("NL91ABNA0417164300").expect("iban"),
+        amount: Some(Cents::new(175_279).expect("cents")),
+        purpose: None,
+        remittance: formats::epc_qr::Remittance::Structured(reference.as_str().to_string()),
+        note: None,
+    })
+    .expect("payload");
+    assert_eq!(String::from_utf8_lossy(&scan.stdout).trim_end(), String::from_utf8_lossy(&expected).trim_end());
+
+    let mut tx = db.read().await.expect("tx");
+    let sent = tx.messages(t, Some(d), None, store::Page { after: None, limit: 10 }).await.expect("messages");
+    let fell_back = tx.messages(t, Some(nowhere), None, store::Page { after: None, limit: 10 }).await.expect("messages");
+    tx.commit().await.expect("commit");
+    assert_eq!(sent[0].status, "sent");
+    assert!(sent[0].provider_reply.as_deref().is_some_and(|r| r.contains("pages 2–")), "{:?}", sent[0].provider_reply);
+    assert_eq!(sent[0].recipient.as_deref(), Some("Jan de Vries, Kerkstraat 12, 1234 AB  UTRECHT"));
+    assert_eq!(
+        fell_back.iter().map(|m| (m.channel.as_str(), m.status.as_str())).collect::<Vec<_>>(),
+        [("letter", "failed"), ("email", "pending")]
+    );
+}
+
+fn letter_action(debtor: DebtorId, invoice: InvoiceId, run: Date) -> PlannedAction {
+    PlannedAction {
+        debtor_id: debtor,
+        policy: "consumer-standard".into(),
+        step: 4,
+        kind: StepKind::Reminder,
+        due_on: run,
+        channels: vec![Channel::Letter],
+        invoices: vec![invoice],
+        amount: Cents::new(1).expect("cents"),
+        template: "fourteen_day_letter".into(),
+        needs_approval: false,
+        adds_collection_costs: false,
+        starts_interest: false,
+        key: format!("letter-{}-{}-{run}", debtor.0, invoice.0),
+    }
+}
+
 on_both_backends!(
+    letters_go_into_one_print_file_whose_qr_codes_scan,
     every_action_is_received_once_with_its_parts,
     a_bounce_falls_back_and_a_dead_end_reaches_a_person,
     a_passing_failure_is_tried_again_later,

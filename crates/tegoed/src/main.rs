@@ -62,6 +62,16 @@ enum Command {
         #[arg(long)]
         tenant: Vec<i64>,
     },
+    /// Lay out a tenant's letters due for post into one print file (A4 PDF, window-envelope
+    /// address, EPC QR code; a cover page lists them) and record them as sent.
+    Letters {
+        /// Tenant id.
+        #[arg(long)]
+        tenant: i64,
+        /// Folder to write the print file into.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Manage tenants.
     #[command(subcommand)]
     Tenant(TenantCommand),
@@ -446,6 +456,24 @@ async fn run(command: Command, config: Config) -> Result<()> {
                 worker.run(web::shutdown_signal()).await;
             }
             db.close().await;
+            Ok(())
+        }
+        Command::Letters { tenant, out } => {
+            let db = open(&config).await?;
+            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+            let worker = channels::outbox::Worker::new(db.clone(), None, channels::outbox::WorkerSettings::default());
+            let p = worker.print_letters(TenantId(tenant), &out).await?;
+            db.close().await;
+            match &p.file {
+                Some(f) => println!("{}: {} letters, {} pages", f.display(), p.letters, p.pages),
+                None => println!("no letters due"),
+            }
+            if p.failed + p.cancelled > 0 {
+                println!(
+                    "{} could not be made (no postal address: the next channel takes over), {} no longer needed",
+                    p.failed, p.cancelled
+                );
+            }
             Ok(())
         }
         Command::Bench(BenchCommand::Send { parallel }) => {
