@@ -6,6 +6,8 @@ pub mod compose;
 pub mod email;
 pub mod letter;
 pub mod outbox;
+pub mod providers;
+pub mod psp;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod texts;

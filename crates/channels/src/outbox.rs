@@ -26,6 +26,7 @@ use store::{AttemptOutcome, ClaimedMessage, Db, StoreError};
 
 use crate::compose::{Facts, compose};
 use crate::email::{Email, MailError, Mailer};
+use crate::providers::{ProviderError, SmsSender, WhatsAppSender};
 use crate::texts::{TemplateKey, default_template, render, render_letter};
 
 /// How a worker runs.
@@ -54,6 +55,10 @@ impl Default for WorkerSettings {
         }
     }
 }
+
+/// How long a payment link in a message works: long enough for a reminder read late and the
+/// next steps of the track, after which a new message brings a new link.
+pub const PAY_LINK_DAYS: i64 = 120;
 
 /// What one pass over the outbox did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -101,13 +106,42 @@ pub enum WorkerError {
 pub struct Worker {
     db: Db,
     mailer: Option<Mailer>,
+    sms: Option<SmsSender>,
+    whatsapp: Option<WhatsAppSender>,
+    /// Tegoed's public address, when messages carry payment links.
+    pay_links: Option<String>,
     settings: WorkerSettings,
 }
 
 impl Worker {
-    /// A worker over the database, sending email with `mailer` when given.
-    pub fn new(db: Db, mailer: Option<Mailer>, settings: WorkerSettings) -> Self {
-        Worker { db, mailer, settings }
+    /// A worker over the database with no channel yet (it can still print letters).
+    pub fn new(db: Db, settings: WorkerSettings) -> Self {
+        Worker { db, mailer: None, sms: None, whatsapp: None, pay_links: None, settings }
+    }
+
+    /// Sends email through `mailer`.
+    pub fn with_mailer(mut self, mailer: Mailer) -> Self {
+        self.mailer = Some(mailer);
+        self
+    }
+
+    /// Sends SMS through `sms`.
+    pub fn with_sms(mut self, sms: SmsSender) -> Self {
+        self.sms = Some(sms);
+        self
+    }
+
+    /// Puts a payment link in every message: `{public_url}/pay/{token}`, valid for
+    /// [`PAY_LINK_DAYS`] days, paying what is open on the message's invoices when opened.
+    pub fn with_payment_links(mut self, public_url: &str) -> Self {
+        self.pay_links = Some(public_url.trim_end_matches('/').to_string());
+        self
+    }
+
+    /// Sends WhatsApp template messages through `whatsapp`.
+    pub fn with_whatsapp(mut self, whatsapp: WhatsAppSender) -> Self {
+        self.whatsapp = Some(whatsapp);
+        self
     }
 
     /// The channels this worker delivers.
@@ -115,6 +149,12 @@ impl Worker {
         let mut c = Vec::new();
         if self.mailer.is_some() {
             c.push(Channel::Email);
+        }
+        if self.sms.is_some() {
+            c.push(Channel::Sms);
+        }
+        if self.whatsapp.is_some() {
+            c.push(Channel::Whatsapp);
         }
         c
     }
@@ -149,9 +189,19 @@ impl Worker {
                     let mut done = Drained::default();
                     loop {
                         let Some(m) = queue.lock().await.pop() else { return Ok::<_, WorkerError>(done) };
-                        let (started, outcome) = match me.prepare(&m).await? {
-                            Prepared::Settled(outcome) => (None, outcome),
-                            Prepared::Email(email) => {
+                        let prepared = match me.prepare(&m).await? {
+                            Prepared::Settled(outcome) => Err(outcome),
+                            Prepared::Letter(_) => Err(retry_or_fail(
+                                &m,
+                                m.attempts_before + 1,
+                                "letters go out in a print file (tegoed letters)".into(),
+                                None,
+                            )),
+                            ready => Ok(ready),
+                        };
+                        let (started, outcome) = match prepared {
+                            Err(outcome) => (None, outcome),
+                            Ok(ready) => {
                                 // The attempt is on record before the message leaves: a kill
                                 // from here until the outcome is stored leaves it in doubt.
                                 let mut tx = me.db.write().await?;
@@ -161,12 +211,14 @@ impl Worker {
                                     done.lost_claims += 1;
                                     continue;
                                 };
-                                (started, me.send_email(&m, attempt, *email).await)
+                                let outcome = match ready {
+                                    Prepared::Email(email) => me.send_email(&m, attempt, *email).await,
+                                    Prepared::Text(text) => me.send_text(&m, attempt, *text).await,
+                                    Prepared::Settled(o) => o,
+                                    Prepared::Letter(_) => retry_or_fail(&m, attempt, "not sent by this worker".into(), None),
+                                };
+                                (started, outcome)
                             }
-                            Prepared::Letter(_) => (
-                                None,
-                                retry_or_fail(&m, m.attempts_before + 1, "letters go out in a print file (tegoed letters)".into(), None),
-                            ),
                         };
                         let mut tx = me.db.write().await?;
                         let kept = tx.record_attempt(&m, started, &outcome).await?;
@@ -241,7 +293,7 @@ impl Worker {
                     continue;
                 }
                 Prepared::Settled(o) => o,
-                Prepared::Email(_) => retry_or_fail(&m, m.attempts_before + 1, "an email in a print run".into(), None),
+                Prepared::Email(_) | Prepared::Text(_) => retry_or_fail(&m, m.attempts_before + 1, "not a letter".into(), None),
             };
             match &outcome {
                 AttemptOutcome::Cancelled { .. } => printed.cancelled += 1,
@@ -336,6 +388,18 @@ impl Worker {
             delivery,
             fallback: fallback(&action.channels, &tried),
         };
+        let payment_link = match &self.pay_links {
+            Some(base) => {
+                let (token, hash) =
+                    crate::psp::new_link_token().map_err(|e| WorkerError::Task(format!("no random source for a payment link: {e}")))?;
+                let expires = Timestamp::now().checked_add(SignedDuration::from_hours(24 * PAY_LINK_DAYS)).unwrap_or(Timestamp::MAX);
+                let mut tx = self.db.write().await?;
+                tx.create_payment_link(m.tenant, action.debtor_id, &action.invoices, &hash, expires).await?;
+                tx.commit().await?;
+                Some(format!("{base}/pay/{token}"))
+            }
+            None => None,
+        };
         let facts = Facts {
             tenant: &tenant,
             debtor: &debtor,
@@ -346,7 +410,7 @@ impl Worker {
             adds_collection_costs: action.adds_collection_costs,
             channel: m.channel,
             today,
-            payment_link: None,
+            payment_link: payment_link.as_deref(),
             portal_link: None,
         };
         let composed = match compose(&facts) {
@@ -416,7 +480,64 @@ impl Worker {
                 let recipient = letter.recipient.join(", ");
                 Ok(Prepared::Letter(Box::new(ReadyLetter { letter, recipient, text: rendered.text })))
             }
-            other => Ok(Prepared::Settled(retry_or_fail(format!("no sender for {} in this worker", other.as_str())))),
+            Channel::Sms | Channel::Whatsapp => {
+                let whatsapp = m.channel == Channel::Whatsapp;
+                // WhatsApp only to a person who opted in (TONE.md; the WhatsApp Business
+                // policy); SMS to anyone with a number.
+                let Some(contact) = debtor.contacts.iter().find(|c| c.phone.is_some() && (!whatsapp || c.whatsapp_opt_in)) else {
+                    let why = if whatsapp {
+                        "no contact with a phone number agreed to WhatsApp messages"
+                    } else {
+                        "the debtor has no phone number"
+                    };
+                    return Ok(Prepared::Settled(failed_for_good(why.into(), "undeliverable")));
+                };
+                let Some(to) = contact.phone.clone() else {
+                    return Ok(Prepared::Settled(failed_for_good("no phone number".into(), "undeliverable")));
+                };
+                let ctx = &composed.context;
+                let link = ctx.payment_link.clone().or_else(|| ctx.portal_link.clone()).unwrap_or_else(|| {
+                    format!("{} · {}", ctx.tenant.iban, ctx.reference.clone().unwrap_or_else(|| ctx.remittance.clone()))
+                });
+                Ok(Prepared::Text(Box::new(ReadyText {
+                    to,
+                    text: rendered.sms,
+                    template: action.kind.as_str().to_string(),
+                    language: debtor.language,
+                    params: vec![ctx.tenant.name.clone(), ctx.total.clone(), ctx.pay_by.clone(), link],
+                    fallback: fallback(&action.channels, &tried),
+                })))
+            }
+            Channel::Phone => {
+                Ok(Prepared::Settled(failed_for_good("a call is a task for a person, not a message".into(), "undeliverable")))
+            }
+        }
+    }
+
+    /// Sends a prepared SMS or WhatsApp message: what happened, to be recorded.
+    async fn send_text(&self, m: &ClaimedMessage, attempt: i64, t: ReadyText) -> AttemptOutcome {
+        let sent = match (m.channel, &self.sms, &self.whatsapp) {
+            (Channel::Sms, Some(sms), _) => {
+                sms.send(&t.to, &t.text).await.map(|(sid, status)| (sid, format!("Twilio: {status}"), t.text.clone()))
+            }
+            (Channel::Whatsapp, _, Some(wa)) => {
+                let template = wa.template_name(&t.template);
+                wa.send(&t.to, &template, t.language, &t.params).await.map(|id| {
+                    (
+                        id,
+                        "WhatsApp: accepted".to_string(),
+                        format!("template {template} ({}): {}", t.language.as_str(), t.params.join(" | ")),
+                    )
+                })
+            }
+            _ => return retry_or_fail(m, attempt, format!("no sender for {} in this worker", m.channel.as_str()), t.fallback),
+        };
+        match sent {
+            Ok((id, reply, body)) => {
+                AttemptOutcome::Accepted { recipient: t.to.as_str().to_string(), subject: None, body, message_id: id, reply }
+            }
+            Err(ProviderError::Permanent(e)) => AttemptOutcome::Failed { error: e, delivery: "undeliverable", fallback: t.fallback },
+            Err(ProviderError::Transient(e)) => retry_or_fail(m, attempt, e, t.fallback),
         }
     }
 
@@ -439,6 +560,20 @@ enum Prepared {
     Settled(AttemptOutcome),
     Email(Box<ReadyEmail>),
     Letter(Box<ReadyLetter>),
+    Text(Box<ReadyText>),
+}
+
+/// An SMS or WhatsApp message ready to go.
+struct ReadyText {
+    to: domain::contact::PhoneNumber,
+    /// The SMS text.
+    text: String,
+    /// The step, naming the WhatsApp template.
+    template: String,
+    language: domain::debtor::Language,
+    /// The WhatsApp template's parameters: creditor, amount, pay-by day, how to pay.
+    params: Vec<String>,
+    fallback: Option<Channel>,
 }
 
 /// A letter laid out and waiting for its print file.

@@ -124,7 +124,7 @@ async fn every_action_is_received_once_with_its_parts(db: Db) {
         plan(&db, t, d, inv, &[Channel::Email, Channel::Letter], run).await;
         expected.push(email);
     }
-    let worker = Worker::new(db.clone(), Some(mailer(&server)), settings(t));
+    let worker = Worker::new(db.clone(), settings(t)).with_mailer(mailer(&server));
     let first = worker.drain().await.expect("drain");
     assert_eq!(first.sent, 12);
     let again = worker.drain().await.expect("drain again");
@@ -210,7 +210,7 @@ async fn a_bounce_falls_back_and_a_dead_end_reaches_a_person(db: Db) {
     plan(&db, t, d1, i1, &[Channel::Email, Channel::Letter], run).await;
     let (d2, i2) = debtor_with_invoice(&db, t, "Nergens", "bounce-two@example.nl", 5_000, Language::Nl).await;
     plan(&db, t, d2, i2, &[Channel::Email], run).await;
-    let worker = Worker::new(db.clone(), Some(mailer(&server)), settings(t));
+    let worker = Worker::new(db.clone(), settings(t)).with_mailer(mailer(&server));
     let d = worker.drain().await.expect("drain");
     assert_eq!((d.sent, d.failed), (0, 2));
     assert!(server.received().is_empty());
@@ -235,7 +235,7 @@ async fn a_passing_failure_is_tried_again_later(db: Db) {
     let t = tenant(&db).await;
     let (d, i) = debtor_with_invoice(&db, t, "Druk", "later@example.nl", 5_000, Language::En).await;
     plan(&db, t, d, i, &[Channel::Email], date(2026, 3, 2)).await;
-    let worker = Worker::new(db.clone(), Some(mailer(&server)), settings(t));
+    let worker = Worker::new(db.clone(), settings(t)).with_mailer(mailer(&server));
     let first = worker.drain().await.expect("drain");
     assert_eq!(first.retried, 1);
     assert_eq!(worker.drain().await.expect("drain").retried, 0, "not before its time");
@@ -269,7 +269,7 @@ async fn nothing_goes_out_for_what_was_paid_or_paused_since_the_run(db: Db) {
     tx.create_payment(t, &payment).await.expect("payment");
     tx.add_pause(t, held, None, "hold", None, None, "called: sorting it out").await.expect("hold");
     tx.commit().await.expect("commit");
-    let d = Worker::new(db.clone(), Some(mailer(&server)), settings(t)).drain().await.expect("drain");
+    let d = Worker::new(db.clone(), settings(t)).with_mailer(mailer(&server)).drain().await.expect("drain");
     assert_eq!((d.sent, d.cancelled), (0, 2));
     assert!(server.received().is_empty());
     let mut tx = db.read().await.expect("tx");
@@ -310,7 +310,7 @@ async fn an_attempt_cut_short_waits_for_a_person_and_keeps_its_message_id(db: Db
     };
     mail.send(mail.build(&email).expect("build")).await.expect("sent");
     // While the lease holds, no one else takes it; after it, it is in doubt and not resent.
-    let worker = Worker::new(db.clone(), Some(mail.clone()), settings(t));
+    let worker = Worker::new(db.clone(), settings(t)).with_mailer(mail.clone());
     assert_eq!(worker.drain().await.expect("drain").sent, 0);
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     assert_eq!(worker.drain().await.expect("drain").sent, 0);
@@ -367,7 +367,7 @@ async fn letters_go_into_one_print_file_whose_qr_codes_scan(db: Db) {
     tx.commit().await.expect("commit");
 
     let dir = mail_dir(&format!("letters-{:?}", db.backend()));
-    let worker = Worker::new(db.clone(), None, settings(t));
+    let worker = Worker::new(db.clone(), settings(t));
     let printed = worker.print_letters(t, &dir).await.expect("print");
     assert_eq!((printed.letters, printed.failed), (1, 1), "{printed:?}");
     let file = printed.file.expect("a print file");

@@ -361,28 +361,14 @@ impl MatchBook {
         {
             reasons.push(format!("the account paid for debtor {known} before, not for this one"));
         }
-        let mut open: Vec<&MatchInvoice> = invoices.iter().copied().filter(|i| i.open).collect();
-        open.sort_by_key(|i| (i.due_on, i.id));
-        let total: Cents = open.iter().map(|i| i.outstanding).sum();
+        let open: Vec<(InvoiceId, Date, Cents)> = invoices.iter().filter(|i| i.open).map(|i| (i.id, i.due_on, i.outstanding)).collect();
+        let total: Cents = open.iter().map(|(_, _, o)| *o).sum();
         if score >= AUTO_ALLOCATE_SCORE && incoming.amount > total {
             reasons.push(format!("{} more than is open is kept as the debtor's credit", incoming.amount - total));
         } else if score >= AUTO_ALLOCATE_SCORE && incoming.amount < total {
             reasons.push(format!("a part payment: {} of {}", incoming.amount, total));
         }
-        let mut allocations = Vec::new();
-        if score >= AUTO_ALLOCATE_SCORE {
-            let mut left = incoming.amount;
-            for inv in &open {
-                if !left.is_positive() {
-                    break;
-                }
-                let amount = if inv.outstanding < left { inv.outstanding } else { left };
-                if amount.is_positive() {
-                    allocations.push(Allocation { invoice_id: inv.id, amount });
-                    left = left - amount;
-                }
-            }
-        }
+        let allocations = if score >= AUTO_ALLOCATE_SCORE { crate::payment::oldest_first(incoming.amount, &open) } else { Vec::new() };
         let reason = reasons.first().cloned().unwrap_or_default();
         let suggestions = invoices.iter().take(MAX_SUGGESTIONS).map(|i| suggestion(i, score, reason.clone())).collect();
         Verdict { score, debtor_id, allocations, reasons, suggestions }

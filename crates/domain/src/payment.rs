@@ -100,6 +100,24 @@ impl NewPayment {
     }
 }
 
+/// Spreads `amount` over open invoices, the oldest due first, each at most what is open on it;
+/// what is left over stays unallocated (the debtor's credit). `open`: invoice, due date, open.
+pub fn oldest_first(amount: Cents, open: &[(InvoiceId, jiff::civil::Date, Cents)]) -> Vec<Allocation> {
+    let mut open: Vec<&(InvoiceId, jiff::civil::Date, Cents)> = open.iter().filter(|(_, _, o)| o.is_positive()).collect();
+    open.sort_by_key(|(id, due, _)| (*due, *id));
+    let mut left = amount;
+    let mut out = Vec::new();
+    for (id, _, outstanding) in open {
+        if !left.is_positive() {
+            break;
+        }
+        let a = if *outstanding < left { *outstanding } else { left };
+        out.push(Allocation { invoice_id: *id, amount: a });
+        left = left - a;
+    }
+    out
+}
+
 /// Checks allocations against the payment's unallocated amount and the invoices' open amounts.
 ///
 /// `invoices` holds the invoices named, as found for the tenant (a missing one was not found).

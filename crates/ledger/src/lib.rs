@@ -3,6 +3,7 @@
 //! report of what a legally valid Dutch invoice lacks.
 
 pub mod e_invoices;
+pub mod provider_payments;
 pub mod statements;
 
 pub use e_invoices::{EInvoiceFile, EInvoiceImportError, EInvoiceProblem, EInvoiceReport, import_e_invoices};

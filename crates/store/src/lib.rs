@@ -18,6 +18,7 @@ mod filter;
 mod idempotency;
 mod invoices;
 mod messages;
+mod payment_links;
 mod payments;
 mod tenants;
 #[cfg(feature = "testing")]
@@ -31,6 +32,7 @@ pub use dunning::{ActionRecord, ActionStatus, OpenBatch, PauseRecord, TenantPoli
 pub use idempotency::IdempotencyClaim;
 pub use invoices::{InvoiceFilter, InvoiceRecord};
 pub use messages::{AttemptOutcome, AttemptRecord, ClaimedMessage, MessageAction, MessageRecord, StoredTemplate};
+pub use payment_links::{PaymentLinkRecord, ProviderPaymentRecord};
 pub use tenants::ApiKeyRecord;
 
 /// Why a store operation failed.

@@ -322,19 +322,7 @@ impl Tx {
                 dispatch!(self, c => sqlx::query(
                     "UPDATE outbox SET status = 'failed', delivery = $2, claimed_until = NULL, last_error = $3 WHERE id = $1")
                     .bind(m.id).bind(*delivery).bind(error.clone()).execute(c).await?.rows_affected());
-                match fallback {
-                    Some(next) => {
-                        dispatch!(self, c => sqlx::query(
-                            "INSERT INTO outbox (tenant_id, action_id, channel, status, next_attempt_at, fallback_of, created_at) \
-                             VALUES ($1, $2, $3, 'pending', $4, $5, $4) ON CONFLICT DO NOTHING")
-                            .bind(m.tenant.0).bind(m.action_id).bind(next.as_str()).bind(now).bind(m.id).execute(c).await?.rows_affected());
-                    }
-                    None => {
-                        // No channel left: the action lands on the worklist as unreachable.
-                        dispatch!(self, c => sqlx::query("UPDATE dunning_actions SET status = 'unreachable' WHERE tenant_id = $1 AND id = $2")
-                            .bind(m.tenant.0).bind(m.action_id).execute(c).await?.rows_affected());
-                    }
-                }
+                self.fall_back(m.tenant, m.action_id, m.id, *fallback).await?;
             }
             AttemptOutcome::Cancelled { reason } => {
                 dispatch!(self, c => sqlx::query(
@@ -353,6 +341,59 @@ impl Tx {
              WHERE tenant_id = $1 AND id = $2 AND status IN ('in_doubt', 'failed', 'cancelled')")
             .bind(tenant.0).bind(id).bind(Stamp::now()).execute(c).await?.rows_affected());
         Ok(n == 1)
+    }
+
+    /// After message `failed` of an action failed for good: queue the channel that takes over,
+    /// or, with none left, put the action on the worklist as unreachable.
+    async fn fall_back(&mut self, tenant: TenantId, action: i64, failed: i64, next: Option<Channel>) -> Result<()> {
+        match next {
+            Some(next) => {
+                dispatch!(self, c => sqlx::query(
+                    "INSERT INTO outbox (tenant_id, action_id, channel, status, next_attempt_at, fallback_of, created_at) \
+                     VALUES ($1, $2, $3, 'pending', $4, $5, $4) ON CONFLICT DO NOTHING")
+                    .bind(tenant.0).bind(action).bind(next.as_str()).bind(Stamp::now()).bind(failed).execute(c).await?.rows_affected());
+            }
+            None => {
+                dispatch!(self, c => sqlx::query("UPDATE dunning_actions SET status = 'unreachable' WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.0).bind(action).execute(c).await?.rows_affected());
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a provider's delivery report for the message it sent on `channel` under
+    /// `message_id`: delivered or read (never going back from read to delivered), or
+    /// undeliverable — then the message has failed after all and the action's next channel
+    /// takes over. The message's tenant and id, or `None` when no message has that id.
+    pub async fn record_delivery(
+        &mut self,
+        channel: Channel,
+        message_id: &str,
+        delivery: &str,
+        detail: &str,
+    ) -> Result<Option<(TenantId, i64)>> {
+        let row: Option<(i64, i64, i64, String, Option<String>, String)> = dispatch!(self, c => sqlx::query_as(
+            "SELECT o.id, o.tenant_id, o.action_id, o.status, o.delivery, a.channels FROM outbox o \
+             JOIN dunning_actions a ON a.id = o.action_id WHERE o.channel = $1 AND o.message_id = $2")
+            .bind(channel.as_str()).bind(message_id.to_string()).fetch_optional(c).await?);
+        let Some((id, tenant, action, status, current, channels)) = row else { return Ok(None) };
+        let tenant = TenantId(tenant);
+        match delivery {
+            "undeliverable" if status == "sent" => {
+                dispatch!(self, c => sqlx::query(
+                    "UPDATE outbox SET status = 'failed', delivery = 'undeliverable', last_error = $2 WHERE id = $1")
+                    .bind(id).bind(format!("the provider could not deliver it: {detail}")).execute(c).await?.rows_affected());
+                let channels: Vec<Channel> = serde_json::from_str(&channels).map_err(|e| corrupt("action channels", e))?;
+                let tried = self.channels_tried(tenant, action).await?;
+                self.fall_back(tenant, action, id, domain::messaging::fallback(&channels, &tried)).await?;
+            }
+            "delivered" | "read" if current.as_deref() != Some("read") => {
+                dispatch!(self, c => sqlx::query("UPDATE outbox SET delivery = $2 WHERE id = $1")
+                    .bind(id).bind(delivery.to_string()).execute(c).await?.rows_affected());
+            }
+            _ => {}
+        }
+        Ok(Some((tenant, id)))
     }
 
     /// The channels an action's messages used so far, failed or not.

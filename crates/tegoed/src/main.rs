@@ -461,7 +461,7 @@ async fn run(command: Command, config: Config) -> Result<()> {
         Command::Letters { tenant, out } => {
             let db = open(&config).await?;
             std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-            let worker = channels::outbox::Worker::new(db.clone(), None, channels::outbox::WorkerSettings::default());
+            let worker = channels::outbox::Worker::new(db.clone(), channels::outbox::WorkerSettings::default());
             let p = worker.print_letters(TenantId(tenant), &out).await?;
             db.close().await;
             match &p.file {
@@ -907,7 +907,7 @@ fn outbox_worker(db: &Db, config: &Config, settings: channels::outbox::WorkerSet
     let url = config.smtp_url.clone().context("no mail server: set smtp_url (TEGOED_SMTP_URL), e.g. smtp://127.0.0.1:25")?;
     let mail = channels::email::MailSettings { url, from: config.mail_from.clone(), connections: settings.parallel.max(1) as u32 };
     let mailer = channels::email::Mailer::new(&mail)?;
-    Ok(channels::outbox::Worker::new(db.clone(), Some(mailer), settings))
+    Ok(channels::outbox::Worker::new(db.clone(), settings).with_mailer(mailer))
 }
 
 /// Peak resident memory of this process (VmHWM), where the OS tells it.

@@ -5,6 +5,7 @@ pub mod api;
 pub mod extract;
 pub mod keys;
 pub mod metrics;
+pub mod pay;
 pub mod problem;
 
 use std::sync::Arc;
@@ -28,12 +29,20 @@ pub struct App {
     pub admin_token: Option<Arc<str>>,
     /// Request metrics.
     pub metrics: Arc<metrics::Metrics>,
+    /// Payment links and providers' webhooks, when configured.
+    pub providers: Option<Arc<pay::Providers>>,
 }
 
 impl App {
     /// State for a server on this database.
     pub fn new(db: Db, admin_token: Option<String>) -> Self {
-        App { db, admin_token: admin_token.map(Arc::from), metrics: Arc::default() }
+        App { db, admin_token: admin_token.map(Arc::from), metrics: Arc::default(), providers: None }
+    }
+
+    /// Serves payment links and the providers' webhooks.
+    pub fn with_providers(mut self, providers: pay::Providers) -> Self {
+        self.providers = Some(Arc::new(providers));
+        self
     }
 }
 
@@ -55,6 +64,7 @@ pub fn router(app: App) -> Router {
                 async move { ([(header::CONTENT_TYPE, "application/json")], doc.as_str().to_owned()) }
             }),
         )
+        .merge(pay::routes())
         .route("/", get(home))
         .route("/healthz", get(healthz))
         .route("/metrics", get(render_metrics))

@@ -650,6 +650,7 @@ async fn operations_endpoints(db: Db) {
         ("POST", "/message-texts/{step}/{language}/{level}/preview"),
         ("GET", "/messaging-settings"),
         ("PUT", "/messaging-settings"),
+        ("POST", "/debtors/{id}/payment-links"),
         ("GET", "/bank-entries"),
         ("GET", "/bank-entries/{id}"),
         ("POST", "/bank-entries/{id}/match"),
@@ -1232,7 +1233,216 @@ async fn message_texts_and_settings(db: Db) {
     assert_eq!(app.post_empty(&t.key, "/messages/999999/resend").await, StatusCode::NOT_FOUND);
 }
 
+/// A local stand-in for Mollie's Payments API that checks each request as Mollie does: the
+/// bearer key, JSON, an amount in EUR with two decimals, a description of at most 255
+/// characters, absolute redirect and webhook URLs, metadata within 1 KB. It answers like Mollie
+/// and lets the test decide when a payment is paid.
+#[derive(Default)]
+struct FakeMollie {
+    created: std::sync::Mutex<Vec<Value>>,
+    paid: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+const MOLLIE_KEY: &str = "test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM";
+
+async fn fake_mollie() -> (String, Arc<FakeMollie>) {
+    use axum::extract::{Path, State};
+    use axum::http::HeaderMap;
+    use axum::response::IntoResponse;
+    let state = Arc::new(FakeMollie::default());
+    let problem = |detail: &str, field: &str| {
+        (
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(json!({"status": 422, "title": "Unprocessable Entity", "detail": detail, "field": field})),
+        )
+            .into_response()
+    };
+    let authorized = |h: &HeaderMap| h.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {MOLLIE_KEY}"));
+    let payment = |id: &str, value: &str, status: &str| {
+        json!({"resource": "payment", "id": id, "mode": "test", "status": status, "amount": {"currency": "EUR", "value": value},
+            "paidAt": if status == "paid" { json!("2026-12-04T10:15:00+00:00") } else { Value::Null },
+            "_links": {"checkout": {"href": format!("https://www.mollie.com/checkout/select-method/{id}"), "type": "text/html"}}})
+    };
+    let router = axum::Router::new()
+        .route(
+            "/v2/payments",
+            axum::routing::post(move |State(s): State<Arc<FakeMollie>>, h: HeaderMap, body: String| async move {
+                if !authorized(&h) {
+                    return (axum::http::StatusCode::UNAUTHORIZED, axum::Json(json!({"status": 401, "title": "Unauthorized Request"})))
+                        .into_response();
+                }
+                if h.get("content-type").and_then(|v| v.to_str().ok()).is_none_or(|c| !c.starts_with("application/json")) {
+                    return problem("send JSON", "body");
+                }
+                if h.get("idempotency-key").is_none() {
+                    return problem("no Idempotency-Key", "header");
+                }
+                let Ok(b) = serde_json::from_str::<Value>(&body) else { return problem("The request body is not valid JSON", "body") };
+                let value = b["amount"]["value"].as_str().unwrap_or_default();
+                let two_decimals = value.split_once('.').is_some_and(|(e, d)| {
+                    !e.is_empty() && e.bytes().all(|c| c.is_ascii_digit()) && d.len() == 2 && d.bytes().all(|c| c.is_ascii_digit())
+                });
+                if b["amount"]["currency"] != "EUR" || !two_decimals || value == "0.00" {
+                    return problem("The amount is invalid", "amount");
+                }
+                let description = b["description"].as_str().unwrap_or_default();
+                if description.is_empty() || description.chars().count() > 255 {
+                    return problem("The description is invalid", "description");
+                }
+                for field in ["redirectUrl", "webhookUrl"] {
+                    let url = b[field].as_str().unwrap_or_default();
+                    if !(url.starts_with("https://") || url.starts_with("http://")) {
+                        return problem(&format!("The {field} is invalid"), field);
+                    }
+                }
+                if b["metadata"].to_string().len() > 1024 {
+                    return problem("The metadata is too large", "metadata");
+                }
+                let mut created = s.created.lock().expect("lock");
+                let id = format!("tr_Fake{}", created.len() + 1);
+                created.push(b.clone());
+                (axum::http::StatusCode::CREATED, axum::Json(payment(&id, value, "open"))).into_response()
+            }),
+        )
+        .route(
+            "/v2/payments/{id}",
+            axum::routing::get(move |State(s): State<Arc<FakeMollie>>, h: HeaderMap, Path(id): Path<String>| async move {
+                if !authorized(&h) {
+                    return (axum::http::StatusCode::UNAUTHORIZED, axum::Json(json!({"status": 401}))).into_response();
+                }
+                let n: usize = id.trim_start_matches("tr_Fake").parse().unwrap_or(0);
+                let created = s.created.lock().expect("lock");
+                let Some(b) = n.checked_sub(1).and_then(|i| created.get(i)) else {
+                    return (axum::http::StatusCode::NOT_FOUND, axum::Json(json!({"status": 404, "title": "Not Found"}))).into_response();
+                };
+                let status = if s.paid.lock().expect("lock").contains(&id) { "paid" } else { "open" };
+                axum::Json(payment(&id, b["amount"]["value"].as_str().unwrap_or_default(), status)).into_response()
+            }),
+        )
+        .with_state(state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+    (format!("http://{addr}"), state)
+}
+
+async fn payment_links_and_provider_webhooks(db: Db) {
+    let (mollie_url, mollie) = fake_mollie().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let providers = web::pay::Providers {
+        public_url: base.clone(),
+        mollie: Some(channels::psp::Mollie::new(channels::psp::MollieSettings { api: mollie_url, api_key: MOLLIE_KEY.into() })),
+        twilio_auth_token: Some("twilio-token".into()),
+        whatsapp: Some(("app-secret".into(), "verify-me".into())),
+    };
+    let state = web::App::new(db, Some(ADMIN.to_string())).with_providers(providers);
+    tokio::spawn(async move { axum::serve(listener, web::router(state)).await.expect("serve") });
+    let app = TestApp { base: base.clone(), http: reqwest::Client::new() };
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+
+    let t = app.tenant("Fietsenwinkel De Spaak B.V.").await;
+    let d = app.debtor(&t, "Jan de Vries").await;
+    let a = app.invoice(&t, d, "F-1", "2026-10-01", 10_000).await;
+    let b = app.invoice(&t, d, "F-2", "2026-11-01", 5_000).await;
+    let (s, link) = app.post(&t.key, &format!("/debtors/{d}/payment-links"), json!({})).await;
+    assert_eq!(s, StatusCode::CREATED, "{link}");
+    let url = link["url"].as_str().expect("url").to_string();
+    assert!(url.starts_with(&format!("{base}/pay/")), "{url}");
+    let (s, problem) = app.post(&t.key, &format!("/debtors/{d}/payment-links"), json!({"invoice_ids": [999999]})).await;
+    assert_eq!((s, fields(&problem)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["invoice_ids[0]".to_string()]));
+
+    // Opening the link starts a payment for what is open now and sends the debtor to Mollie.
+    let resp = browser.get(&url).send().await.expect("open link");
+    assert!(resp.status().is_redirection(), "{}", resp.status());
+    let location = resp.headers()["location"].to_str().expect("location").to_string();
+    assert_eq!(location, "https://www.mollie.com/checkout/select-method/tr_Fake1");
+    {
+        let created = mollie.created.lock().expect("lock");
+        assert_eq!(created.len(), 1);
+        assert_eq!(created[0]["amount"], json!({"currency": "EUR", "value": "150.00"}));
+        assert_eq!(created[0]["webhookUrl"], format!("{base}/webhooks/mollie"));
+        assert_eq!(created[0]["redirectUrl"], format!("{url}/done"));
+        assert!(created[0]["description"].as_str().expect("description").contains("F-1, F-2"));
+    }
+
+    // Mollie reports: open first (nothing booked), then paid (booked once, oldest first).
+    let webhook = |id: &str| app.http.post(format!("{base}/webhooks/mollie")).form(&[("id", id)]).send();
+    assert_eq!(webhook("tr_Fake1").await.expect("webhook").status(), StatusCode::OK);
+    let (_, payments) = app.get(&t.key, "/payments").await;
+    assert_eq!(payments["items"].as_array().expect("items").len(), 0);
+    mollie.paid.lock().expect("lock").insert("tr_Fake1".into());
+    for _ in 0..2 {
+        assert_eq!(webhook("tr_Fake1").await.expect("webhook").status(), StatusCode::OK);
+    }
+    let (_, payments) = app.get(&t.key, "/payments").await;
+    let items = payments["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "booked once: {payments}");
+    assert_eq!(items[0]["amount"], 15_000);
+    for inv in [&a, &b] {
+        let (_, got) = app.get(&t.key, &format!("/invoices/{}", inv["id"])).await;
+        assert_eq!(got["status"], "paid", "{got}");
+    }
+    assert_eq!(webhook("tr_Unknown9").await.expect("webhook").status(), StatusCode::OK, "unknown ids are not told apart");
+
+    // The link once everything is paid: a thank-you, no new payment.
+    let resp = browser.get(&url).send().await.expect("open link");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.text().await.expect("page").contains("Er staat niets meer open"));
+    assert_eq!(mollie.created.lock().expect("lock").len(), 1);
+    assert_eq!(
+        browser.get(format!("{base}/pay/0123456789abcdef0123456789abcdef")).send().await.expect("open").status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Twilio's callbacks count only when signed over the URL and the sorted parameters.
+    let params = [("MessageSid", "SM0000000000000000000000000000000a"), ("MessageStatus", "delivered")];
+    let mut data = format!("{base}/webhooks/twilio");
+    for (k, v) in &params {
+        data.push_str(k);
+        data.push_str(v);
+    }
+    let signature = {
+        use hmac::{KeyInit, Mac};
+        let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(b"twilio-token").expect("key");
+        mac.update(data.as_bytes());
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, mac.finalize().into_bytes())
+    };
+    let twilio =
+        |sig: &str| app.http.post(format!("{base}/webhooks/twilio")).header("X-Twilio-Signature", sig.to_string()).form(&params).send();
+    assert_eq!(twilio("forged").await.expect("post").status(), StatusCode::FORBIDDEN);
+    assert_eq!(twilio(&signature).await.expect("post").status(), StatusCode::NO_CONTENT);
+
+    // WhatsApp: the subscription check, and notifications signed over the raw body.
+    let check = app
+        .http
+        .get(format!("{base}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(check.text().await.expect("body"), "1158201444");
+    let wrong = app
+        .http
+        .get(format!("{base}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+    let body =
+        r#"{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"statuses":[{"id":"wamid.X","status":"read"}]}}]}]}"#;
+    let sig = {
+        use hmac::{KeyInit, Mac};
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"app-secret").expect("key");
+        mac.update(body.as_bytes());
+        mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    let post = |s: String| app.http.post(format!("{base}/webhooks/whatsapp")).header("X-Hub-Signature-256", s).body(body).send();
+    assert_eq!(post("sha256=00".into()).await.expect("post").status(), StatusCode::FORBIDDEN);
+    assert_eq!(post(format!("sha256={sig}")).await.expect("post").status(), StatusCode::NO_CONTENT);
+}
+
 on_both_backends!(
+    payment_links_and_provider_webhooks,
     message_texts_and_settings,
     payment_qr_code,
     e_invoice_upload,

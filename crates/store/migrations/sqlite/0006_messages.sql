@@ -36,6 +36,8 @@ ALTER TABLE outbox_new RENAME TO outbox;
 -- What a worker looks for: messages waiting or held by a worker that may have died.
 CREATE INDEX outbox_due ON outbox (next_attempt_at, id) WHERE status IN ('pending', 'sending');
 CREATE INDEX outbox_by_action ON outbox (tenant_id, action_id);
+-- Delivery reports name the provider's message id.
+CREATE INDEX outbox_by_message_id ON outbox (channel, message_id) WHERE message_id IS NOT NULL;
 
 -- Every attempt, kept as evidence: when it started and ended and what the provider said.
 CREATE TABLE message_attempts (
@@ -68,4 +70,35 @@ CREATE TABLE tenant_messaging (
     tenant_id INTEGER PRIMARY KEY REFERENCES tenants (id),
     settings TEXT NOT NULL,
     updated_at INTEGER NOT NULL
+) STRICT;
+
+-- Payment links in messages: a token (kept as its SHA-256) that pays what is open on some
+-- invoices of a debtor at the moment it is opened, until it expires or is revoked.
+CREATE TABLE payment_links (
+    id INTEGER PRIMARY KEY,
+    tenant_id INTEGER NOT NULL REFERENCES tenants (id),
+    debtor_id INTEGER NOT NULL,
+    token_sha256 TEXT NOT NULL UNIQUE,
+    invoices TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    FOREIGN KEY (tenant_id, debtor_id) REFERENCES debtors (tenant_id, id)
+) STRICT;
+
+-- Payments started at a payment provider (Mollie) from a link, and the ledger payment each
+-- became once paid: booked once, whatever the provider's webhook repeats.
+CREATE TABLE psp_payments (
+    id INTEGER PRIMARY KEY,
+    tenant_id INTEGER NOT NULL REFERENCES tenants (id),
+    link_id INTEGER NOT NULL REFERENCES payment_links (id),
+    provider TEXT NOT NULL,
+    provider_id TEXT NOT NULL,
+    amount INTEGER NOT NULL CHECK (amount > 0),
+    status TEXT NOT NULL,
+    checkout_url TEXT,
+    payment_id INTEGER REFERENCES payments (id),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    CONSTRAINT psp_payments_provider_key UNIQUE (provider, provider_id)
 ) STRICT;

@@ -29,6 +29,86 @@ pub(super) fn routes() -> OpenApiRouter<App> {
         .routes(routes!(get_text, save_text, reset_text))
         .routes(routes!(preview_text))
         .routes(routes!(get_settings, save_settings))
+        .routes(routes!(create_payment_link))
+}
+
+/// Which invoices a payment link pays.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct NewPaymentLink {
+    /// The debtor's invoices it pays; all open ones when left out.
+    #[serde(default)]
+    invoice_ids: Option<Vec<i64>>,
+}
+
+/// A payment link to hand to a debtor.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct PaymentLink {
+    /// The link: it pays what is open on the invoices when the debtor opens it.
+    url: String,
+    /// When it stops working.
+    #[schema(value_type = String, format = DateTime)]
+    expires_at: jiff::Timestamp,
+    /// The invoices it pays.
+    invoice_ids: Vec<i64>,
+}
+
+/// A payment link for some or all of a debtor's open invoices (every message carries one of
+/// its own). Needs `public_url` in the configuration.
+#[utoipa::path(post, path = "/debtors/{id}/payment-links", tag = "messages", params(("id" = i64, Path, description = "Debtor id")),
+    request_body = NewPaymentLink,
+    responses((status = 201, body = PaymentLink), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn create_payment_link(
+    State(app): State<App>,
+    TenantKey(tenant): TenantKey,
+    Path(id): Path<i64>,
+    body: Body<NewPaymentLink>,
+) -> Result<(StatusCode, Json<PaymentLink>), ApiError> {
+    let Some(base) = app.providers.as_ref().map(|p| p.public_url.trim_end_matches('/').to_string()) else {
+        return Err(ApiError::Conflict(FieldProblem::new(
+            "public_url",
+            "payment links need Tegoed's public address (public_url) in the configuration",
+        )));
+    };
+    let debtor = DebtorId(id);
+    let mut tx = app.db.write().await?;
+    tx.debtor(tenant, debtor).await?.ok_or(ApiError::NotFound)?;
+    let invoices: Vec<domain::ids::InvoiceId> = match body.value.invoice_ids {
+        Some(ids) => {
+            let ids: Vec<domain::ids::InvoiceId> = ids.into_iter().map(domain::ids::InvoiceId).collect();
+            let found = tx.invoices_by_id(tenant, &ids).await?;
+            let mut problems = Vec::new();
+            for (i, want) in ids.iter().enumerate() {
+                match found.iter().find(|f| f.id == *want) {
+                    Some(inv) if inv.debtor_id == debtor => {}
+                    Some(_) => problems.push(FieldProblem::new(format!("invoice_ids[{i}]"), format!("invoice {want} is another debtor's"))),
+                    None => problems.push(FieldProblem::new(format!("invoice_ids[{i}]"), format!("no invoice {want}"))),
+                }
+            }
+            if ids.is_empty() {
+                problems.push(FieldProblem::new("invoice_ids", "name at least one invoice, or leave it out for all open ones"));
+            }
+            ApiError::check(problems)?;
+            ids
+        }
+        None => {
+            let open = tx.open_invoices_of(tenant, debtor).await?;
+            if open.is_empty() {
+                return Err(ApiError::Conflict(FieldProblem::new("invoice_ids", "the debtor has no open invoice")));
+            }
+            open.into_iter().map(|(i, _)| i.id).collect()
+        }
+    };
+    let (token, hash) = channels::psp::new_link_token().map_err(|e| ApiError::Internal(e.to_string()))?;
+    let expires_at = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_hours(24 * channels::outbox::PAY_LINK_DAYS))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    tx.create_payment_link(tenant, debtor, &invoices, &hash, expires_at).await?;
+    tx.commit().await?;
+    let link = PaymentLink { url: format!("{base}/pay/{token}"), expires_at, invoice_ids: invoices.iter().map(|i| i.0).collect() };
+    Ok((StatusCode::CREATED, Json(link)))
 }
 
 /// One attempt to deliver a message.
