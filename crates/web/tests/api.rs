@@ -25,7 +25,7 @@ impl TestApp {
         let addr = listener.local_addr().expect("addr");
         let app = web::App::new(db, Some(ADMIN.to_string()));
         tokio::spawn(async move { axum::serve(listener, web::router(app)).await.expect("serve") });
-        TestApp { base: format!("http://{addr}"), http: reqwest::Client::new() }
+        TestApp { base: format!("http://{addr}"), http: channels::providers::http_client() }
     }
 
     fn url(&self, path: &str) -> String {
@@ -1338,7 +1338,9 @@ async fn payment_links_and_provider_webhooks(db: Db) {
     };
     let state = web::App::new(db, Some(ADMIN.to_string())).with_providers(providers);
     tokio::spawn(async move { axum::serve(listener, web::router(state)).await.expect("serve") });
-    let app = TestApp { base: base.clone(), http: reqwest::Client::new() };
+    let app = TestApp { base: base.clone(), http: channels::providers::http_client() };
+    // A browser that shows where it is sent instead of following (the provider is not here).
+    let _ = channels::providers::http_client();
     let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
 
     let t = app.tenant("Fietsenwinkel De Spaak B.V.").await;
