@@ -448,7 +448,198 @@ fn letter_action(debtor: DebtorId, invoice: InvoiceId, run: Date) -> PlannedActi
     }
 }
 
+/// What the fake providers received.
+#[derive(Default)]
+struct Received {
+    sms: std::sync::Mutex<Vec<std::collections::HashMap<String, String>>>,
+    whatsapp: std::sync::Mutex<Vec<serde_json::Value>>,
+}
+
+const TWILIO_SID: &str = "AC00000000000000000000000000000001";
+const TWILIO_TOKEN: &str = "twilio-auth-token";
+const WA_TOKEN: &str = "EAAG-whatsapp-token";
+
+/// Local stand-ins for Twilio's Messages API and the WhatsApp Cloud API that check each
+/// request as the providers do (credentials, content type, required fields, number format,
+/// known template, parameter count) and answer with their documented shapes and error codes.
+async fn fake_providers() -> (String, std::sync::Arc<Received>) {
+    use axum::extract::{Path, State};
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::response::IntoResponse;
+    use base64::Engine;
+    use serde_json::json;
+    let received = std::sync::Arc::new(Received::default());
+    let twilio = move |State(r): State<std::sync::Arc<Received>>, Path(sid): Path<String>, h: HeaderMap, body: String| async move {
+        let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{TWILIO_SID}:{TWILIO_TOKEN}")));
+        if sid != TWILIO_SID || h.get("authorization").and_then(|v| v.to_str().ok()) != Some(basic.as_str()) {
+            return (StatusCode::UNAUTHORIZED, axum::Json(json!({"code": 20003, "message": "Authenticate", "status": 401})))
+                .into_response();
+        }
+        if h.get("content-type").and_then(|v| v.to_str().ok()) != Some("application/x-www-form-urlencoded") {
+            return (StatusCode::BAD_REQUEST, axum::Json(json!({"code": 20001, "message": "Invalid content type", "status": 400})))
+                .into_response();
+        }
+        let form: std::collections::HashMap<String, String> = form_urlencoded::parse(body.as_bytes()).into_owned().collect();
+        let to = form.get("To").cloned().unwrap_or_default();
+        let valid = to.starts_with('+') && (9..=16).contains(&to.len()) && to[1..].bytes().all(|b| b.is_ascii_digit());
+        if !valid || to == "+31600000000" {
+            return (
+                StatusCode::BAD_REQUEST,
+                axum::Json(json!({"code": 21211, "message": format!("The 'To' number {to} is not a valid phone number."), "status": 400})),
+            )
+                .into_response();
+        }
+        let body_text = form.get("Body").cloned().unwrap_or_default();
+        if !(form.contains_key("From") || form.contains_key("MessagingServiceSid"))
+            || body_text.is_empty()
+            || body_text.chars().count() > 1600
+        {
+            return (StatusCode::BAD_REQUEST, axum::Json(json!({"code": 21602, "message": "Message body is required.", "status": 400})))
+                .into_response();
+        }
+        let mut sms = r.sms.lock().expect("lock");
+        let sid = format!("SM{:032x}", sms.len() + 1);
+        sms.push(form);
+        (StatusCode::CREATED, axum::Json(json!({"sid": sid, "status": "queued", "to": to, "body": body_text}))).into_response()
+    };
+    let whatsapp = move |State(r): State<std::sync::Arc<Received>>, Path(phone_id): Path<String>, h: HeaderMap, body: String| async move {
+        let error = |code: i64, message: &str| {
+            (StatusCode::BAD_REQUEST, axum::Json(json!({"error": {"message": message, "type": "OAuthException", "code": code}})))
+                .into_response()
+        };
+        if phone_id != "106540352242922" || h.get("authorization").and_then(|v| v.to_str().ok()) != Some(&format!("Bearer {WA_TOKEN}")) {
+            return (StatusCode::UNAUTHORIZED, axum::Json(json!({"error": {"message": "Invalid OAuth access token.", "code": 190}})))
+                .into_response();
+        }
+        let Ok(b) = serde_json::from_str::<serde_json::Value>(&body) else { return error(100, "Invalid parameter") };
+        let to = b["to"].as_str().unwrap_or_default().to_string();
+        if b["messaging_product"] != "whatsapp" || b["type"] != "template" || to.is_empty() || !to.bytes().all(|c| c.is_ascii_digit()) {
+            return error(100, "Invalid parameter");
+        }
+        let known = ["tegoed_pre_due_nudge", "tegoed_reminder", "tegoed_demand", "tegoed_final_notice"];
+        let name = b["template"]["name"].as_str().unwrap_or_default();
+        let lang = b["template"]["language"]["code"].as_str().unwrap_or_default();
+        if !known.contains(&name) || !["nl", "en"].contains(&lang) {
+            return error(132001, "Template name does not exist in the translation");
+        }
+        let params = b["template"]["components"][0]["parameters"].as_array().cloned().unwrap_or_default();
+        if params.len() != 4 || params.iter().any(|p| p["type"] != "text" || p["text"].as_str().is_none_or(str::is_empty)) {
+            return error(132000, "Number of parameters does not match the expected number of params");
+        }
+        let mut wa = r.whatsapp.lock().expect("lock");
+        let id = format!("wamid.HBgLMzE2{:08}", wa.len() + 1);
+        wa.push(b);
+        axum::Json(json!({"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}], "messages": [{"id": id}]}))
+            .into_response()
+    };
+    let router = axum::Router::new()
+        .route("/2010-04-01/Accounts/{sid}/Messages.json", axum::routing::post(twilio))
+        .route("/v21.0/{phone_id}/messages", axum::routing::post(whatsapp))
+        .with_state(received.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+    (format!("http://{addr}"), received)
+}
+
+async fn with_phone(db: &Db, t: TenantId, name: &str, phone: &str, opt_in: bool) -> (DebtorId, InvoiceId) {
+    let (d, i) =
+        debtor_with_invoice(db, t, name, &format!("{}@example.nl", name.to_lowercase().replace(' ', ".")), 12_100, Language::Nl).await;
+    let mut tx = db.write().await.expect("tx");
+    let mut debtor = tx.debtor(t, d).await.expect("debtor").expect("exists");
+    debtor.contacts[0].email = None;
+    debtor.contacts[0].phone = Some(domain::contact::PhoneNumber::parse(phone).expect("phone"));
+    debtor.contacts[0].whatsapp_opt_in = opt_in;
+    tx.update_debtor(&debtor).await.expect("update");
+    tx.commit().await.expect("commit");
+    (d, i)
+}
+
+/// WhatsApp goes only to a person who opted in, as an approved template; SMS otherwise; a
+/// number the provider refuses, or a report that a text was not delivered, hands the message to
+/// the next channel or, with none left, to a person.
+async fn texts_go_out_by_sms_and_whatsapp_with_consent(db: Db) {
+    let (api, received) = fake_providers().await;
+    let t = tenant(&db).await;
+    let run = date(2026, 3, 2);
+    let (opted, oi) = with_phone(&db, t, "Ans Akkoord", "06 1234 5678", true).await;
+    let (plain, pi) = with_phone(&db, t, "Bart Belt", "06 8765 4321", false).await;
+    let (wrong, wi) = with_phone(&db, t, "Cor Kwijt", "06 0000 0000", false).await;
+    plan(&db, t, opted, oi, &[Channel::Whatsapp, Channel::Sms], run).await;
+    plan(&db, t, plain, pi, &[Channel::Whatsapp, Channel::Sms], run).await;
+    plan(&db, t, wrong, wi, &[Channel::Sms], run).await;
+    let sms = channels::providers::SmsSender::new(channels::providers::TwilioSettings {
+        api: api.clone(),
+        account_sid: TWILIO_SID.into(),
+        auth_token: TWILIO_TOKEN.into(),
+        from: "DeSpaak".into(),
+        status_callback: Some("https://tegoed.example.nl/webhooks/twilio".into()),
+    });
+    let whatsapp = channels::providers::WhatsAppSender::new(channels::providers::WhatsAppSettings {
+        api: format!("{api}/v21.0"),
+        phone_number_id: "106540352242922".into(),
+        token: WA_TOKEN.into(),
+        template_prefix: "tegoed_".into(),
+    });
+    let worker = Worker::new(db.clone(), settings(t)).with_sms(sms).with_whatsapp(whatsapp);
+    let d = worker.drain().await.expect("drain");
+    assert_eq!((d.sent, d.failed), (2, 2), "{d:?}");
+
+    let wa = received.whatsapp.lock().expect("lock").clone();
+    assert_eq!(wa.len(), 1, "only the person who opted in gets WhatsApp");
+    assert_eq!(wa[0]["to"], "31612345678");
+    assert_eq!(wa[0]["template"]["name"], "tegoed_reminder");
+    assert_eq!(wa[0]["template"]["language"]["code"], "nl");
+    let params: Vec<&str> = wa[0]["template"]["components"][0]["parameters"]
+        .as_array()
+        .expect("params")
+        .iter()
+        .map(|p| p["text"].as_str().expect("text"))
+        .collect();
+    assert_eq!(params[..2], ["Fietsenwinkel De Spaak B.V.", "€ 121,00"]);
+    let texts = received.sms.lock().expect("lock").clone();
+    assert_eq!(texts.len(), 1);
+    assert_eq!(texts[0]["To"], "+31687654321");
+    assert_eq!(texts[0]["From"], "DeSpaak");
+    assert_eq!(texts[0]["StatusCallback"], "https://tegoed.example.nl/webhooks/twilio");
+    assert!(
+        texts[0]["Body"].starts_with("Fietsenwinkel De Spaak B.V.:") && texts[0]["Body"].chars().count() <= 160,
+        "{}",
+        texts[0]["Body"]
+    );
+
+    let page = store::Page { after: None, limit: 10 };
+    let mut tx = db.read().await.expect("tx");
+    let bart = tx.messages(t, Some(plain), None, page).await.expect("messages");
+    let cor = tx.messages(t, Some(wrong), None, page).await.expect("messages");
+    let cor_action = tx.actions(t, Some(wrong), None, page).await.expect("actions");
+    tx.commit().await.expect("commit");
+    assert_eq!((bart[0].channel.as_str(), bart[0].status.as_str()), ("whatsapp", "failed"));
+    assert!(bart[0].last_error.as_deref().is_some_and(|e| e.contains("agreed to WhatsApp")), "{:?}", bart[0].last_error);
+    assert_eq!((bart[1].channel.as_str(), bart[1].status.as_str()), ("sms", "sent"));
+    assert!(cor[0].last_error.as_deref().is_some_and(|e| e.contains("21211")), "{:?}", cor[0].last_error);
+    assert_eq!(cor_action[0].status, "unreachable");
+
+    // Delivery reports: read on WhatsApp; Bart's SMS not delivered after all: no channel left.
+    let mut tx = db.write().await.expect("tx");
+    let wamid = tx.messages(t, Some(opted), None, page).await.expect("messages")[0].message_id.clone().expect("wamid");
+    assert!(tx.record_delivery(Channel::Whatsapp, &wamid, "delivered", "delivered").await.expect("report").is_some());
+    assert!(tx.record_delivery(Channel::Whatsapp, &wamid, "read", "read").await.expect("report").is_some());
+    assert!(tx.record_delivery(Channel::Whatsapp, &wamid, "delivered", "late delivered").await.expect("report").is_some());
+    let sid = bart[1].message_id.clone().expect("sid");
+    assert!(tx.record_delivery(Channel::Sms, &sid, "undeliverable", "undelivered (error 30003)").await.expect("report").is_some());
+    assert!(tx.record_delivery(Channel::Sms, "SMunknown", "delivered", "delivered").await.expect("report").is_none());
+    let ans = tx.messages(t, Some(opted), None, page).await.expect("messages");
+    let bart = tx.messages(t, Some(plain), None, page).await.expect("messages");
+    let bart_action = tx.actions(t, Some(plain), None, page).await.expect("actions");
+    tx.commit().await.expect("commit");
+    assert_eq!(ans[0].delivery.as_deref(), Some("read"), "read is not undone by a late delivered");
+    assert_eq!((bart[1].status.as_str(), bart[1].delivery.as_deref()), ("failed", Some("undeliverable")));
+    assert_eq!(bart_action[0].status, "unreachable");
+}
+
 on_both_backends!(
+    texts_go_out_by_sms_and_whatsapp_with_consent,
     letters_go_into_one_print_file_whose_qr_codes_scan,
     every_action_is_received_once_with_its_parts,
     a_bounce_falls_back_and_a_dead_end_reaches_a_person,

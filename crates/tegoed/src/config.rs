@@ -29,6 +29,33 @@ pub struct Config {
     /// Sender address of email to debtors; the creditor's name is shown as the sender's name
     /// and replies go to its desk (env TEGOED_MAIL_FROM).
     pub mail_from: String,
+    /// Tegoed's address as debtors and providers reach it (`https://incasso.example.nl`): payment
+    /// links and webhooks are made from it; unset: no payment links (env TEGOED_PUBLIC_URL).
+    pub public_url: Option<String>,
+    /// Mollie API key (`live_…`/`test_…`): payment links take payments (env TEGOED_MOLLIE_API_KEY).
+    pub mollie_api_key: Option<String>,
+    /// Mollie's API root (env TEGOED_MOLLIE_API).
+    pub mollie_api: String,
+    /// Twilio account SID: SMS are sent (env TEGOED_TWILIO_ACCOUNT_SID).
+    pub twilio_account_sid: Option<String>,
+    /// Twilio auth token (env TEGOED_TWILIO_AUTH_TOKEN).
+    pub twilio_auth_token: Option<String>,
+    /// SMS sender: number, alphanumeric id or messaging service SID (env TEGOED_TWILIO_FROM).
+    pub twilio_from: Option<String>,
+    /// Twilio's API root (env TEGOED_TWILIO_API).
+    pub twilio_api: String,
+    /// WhatsApp Cloud API access token: WhatsApp messages are sent (env TEGOED_WHATSAPP_TOKEN).
+    pub whatsapp_token: Option<String>,
+    /// The WhatsApp business phone number's id (env TEGOED_WHATSAPP_PHONE_NUMBER_ID).
+    pub whatsapp_phone_number_id: Option<String>,
+    /// The Meta app secret that signs WhatsApp webhooks (env TEGOED_WHATSAPP_APP_SECRET).
+    pub whatsapp_app_secret: Option<String>,
+    /// The verify token of the WhatsApp webhook subscription (env TEGOED_WHATSAPP_VERIFY_TOKEN).
+    pub whatsapp_verify_token: Option<String>,
+    /// The WhatsApp Cloud API root with version (env TEGOED_WHATSAPP_API).
+    pub whatsapp_api: String,
+    /// Prefix of the approved WhatsApp templates, one per step (env TEGOED_WHATSAPP_TEMPLATE_PREFIX).
+    pub whatsapp_template_prefix: String,
 }
 
 impl Default for Config {
@@ -41,6 +68,19 @@ impl Default for Config {
             run_at: "06:30".into(),
             smtp_url: None,
             mail_from: "noreply@localhost".into(),
+            public_url: None,
+            mollie_api_key: None,
+            mollie_api: "https://api.mollie.com".into(),
+            twilio_account_sid: None,
+            twilio_auth_token: None,
+            twilio_from: None,
+            twilio_api: "https://api.twilio.com".into(),
+            whatsapp_token: None,
+            whatsapp_phone_number_id: None,
+            whatsapp_app_secret: None,
+            whatsapp_verify_token: None,
+            whatsapp_api: "https://graph.facebook.com/v21.0".into(),
+            whatsapp_template_prefix: "tegoed_".into(),
         }
     }
 }
@@ -70,7 +110,28 @@ pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, Box<fi
         None => fig = fig.merge(Toml::file("tegoed.toml")),
     }
     // Only the keys above: other TEGOED_* variables (TEGOED_CONFIG, the tests' own) are not settings.
-    let env = Env::prefixed("TEGOED_").only(&["database", "listen", "admin_token", "log", "run_at", "smtp_url", "mail_from"]);
+    let env = Env::prefixed("TEGOED_").only(&[
+        "database",
+        "listen",
+        "admin_token",
+        "log",
+        "run_at",
+        "smtp_url",
+        "mail_from",
+        "public_url",
+        "mollie_api_key",
+        "mollie_api",
+        "twilio_account_sid",
+        "twilio_auth_token",
+        "twilio_from",
+        "twilio_api",
+        "whatsapp_token",
+        "whatsapp_phone_number_id",
+        "whatsapp_app_secret",
+        "whatsapp_verify_token",
+        "whatsapp_api",
+        "whatsapp_template_prefix",
+    ]);
     fig.merge(env).merge(Serialized::defaults(overrides)).extract().map_err(Box::new)
 }
 

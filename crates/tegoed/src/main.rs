@@ -452,7 +452,8 @@ async fn run(command: Command, config: Config) -> Result<()> {
                 let d = worker.drain().await?;
                 println!("sent {}, to retry {}, failed {}, cancelled {}", d.sent, d.retried, d.failed, d.cancelled);
             } else {
-                println!("delivering the outbox by {} until stopped", config.smtp_url.as_deref().unwrap_or_default());
+                let by: Vec<&str> = worker.channels().iter().map(|c| c.as_str()).collect();
+                println!("delivering the outbox by {} until stopped", by.join(", "));
                 worker.run(web::shutdown_signal()).await;
             }
             db.close().await;
@@ -877,18 +878,22 @@ async fn serve(db: Db, config: &Config, demo_key: Option<&str>) -> Result<()> {
         tokio::spawn(scheduler::daily(db.clone(), at))
     });
     let (stop_sending, stopped) = tokio::sync::oneshot::channel::<()>();
-    let sending = match &config.smtp_url {
-        Some(url) => {
-            println!("  email:    outbox delivered by {url}");
-            let worker = outbox_worker(&db, config, channels::outbox::WorkerSettings::default())?;
+    let sending = match outbox_worker(&db, config, channels::outbox::WorkerSettings::default()) {
+        Ok(worker) => {
+            let by: Vec<&str> = worker.channels().iter().map(|c| c.as_str()).collect();
+            println!("  outbox:   delivered by {}", by.join(", "));
             Some(tokio::spawn(async move { worker.run(async { stopped.await.unwrap_or(()) }).await }))
         }
-        None => {
-            println!("  email:    off (set smtp_url to deliver the outbox)");
+        Err(_) => {
+            println!("  outbox:   not delivered (set smtp_url, or Twilio or WhatsApp, to send messages)");
             None
         }
     };
-    let app = web::App::new(db.clone(), config.admin_token.clone());
+    let mut app = web::App::new(db.clone(), config.admin_token.clone());
+    if let Some(p) = providers(config) {
+        println!("  pay:      payment links and webhooks at {}/pay/ and {}/webhooks/", p.public_url, p.public_url);
+        app = app.with_providers(p);
+    }
     web::serve(listener, app).await.context("serving")?;
     if let Some(task) = daily {
         task.abort();
@@ -902,12 +907,57 @@ async fn serve(db: Db, config: &Config, demo_key: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-/// The outbox worker for the configured mail server.
+/// The outbox worker with every channel the configuration names; an error when it names none.
 fn outbox_worker(db: &Db, config: &Config, settings: channels::outbox::WorkerSettings) -> Result<channels::outbox::Worker> {
-    let url = config.smtp_url.clone().context("no mail server: set smtp_url (TEGOED_SMTP_URL), e.g. smtp://127.0.0.1:25")?;
-    let mail = channels::email::MailSettings { url, from: config.mail_from.clone(), connections: settings.parallel.max(1) as u32 };
-    let mailer = channels::email::Mailer::new(&mail)?;
-    Ok(channels::outbox::Worker::new(db.clone(), settings).with_mailer(mailer))
+    let parallel = settings.parallel.max(1) as u32;
+    let mut worker = channels::outbox::Worker::new(db.clone(), settings);
+    let mut any = false;
+    if let Some(url) = &config.smtp_url {
+        let mail = channels::email::MailSettings { url: url.clone(), from: config.mail_from.clone(), connections: parallel };
+        worker = worker.with_mailer(channels::email::Mailer::new(&mail)?);
+        any = true;
+    }
+    let base = config.public_url.as_deref().map(|u| u.trim_end_matches('/').to_string());
+    if let (Some(sid), Some(token), Some(from)) = (&config.twilio_account_sid, &config.twilio_auth_token, &config.twilio_from) {
+        worker = worker.with_sms(channels::providers::SmsSender::new(channels::providers::TwilioSettings {
+            api: config.twilio_api.clone(),
+            account_sid: sid.clone(),
+            auth_token: token.clone(),
+            from: from.clone(),
+            status_callback: base.as_ref().map(|b| format!("{b}/webhooks/twilio")),
+        }));
+        any = true;
+    }
+    if let (Some(token), Some(phone)) = (&config.whatsapp_token, &config.whatsapp_phone_number_id) {
+        worker = worker.with_whatsapp(channels::providers::WhatsAppSender::new(channels::providers::WhatsAppSettings {
+            api: config.whatsapp_api.clone(),
+            phone_number_id: phone.clone(),
+            token: token.clone(),
+            template_prefix: config.whatsapp_template_prefix.clone(),
+        }));
+        any = true;
+    }
+    if !any {
+        bail!("no channel to send by: set smtp_url (TEGOED_SMTP_URL, e.g. smtp://127.0.0.1:25), or Twilio or WhatsApp");
+    }
+    if let (Some(b), Some(_)) = (&base, &config.mollie_api_key) {
+        worker = worker.with_payment_links(b);
+    }
+    Ok(worker)
+}
+
+/// Payment links and the providers' webhooks, when `public_url` is set.
+fn providers(config: &Config) -> Option<web::pay::Providers> {
+    let public_url = config.public_url.clone()?;
+    Some(web::pay::Providers {
+        public_url,
+        mollie: config
+            .mollie_api_key
+            .as_ref()
+            .map(|k| channels::psp::Mollie::new(channels::psp::MollieSettings { api: config.mollie_api.clone(), api_key: k.clone() })),
+        twilio_auth_token: config.twilio_auth_token.clone(),
+        whatsapp: config.whatsapp_app_secret.clone().zip(config.whatsapp_verify_token.clone()),
+    })
 }
 
 /// Peak resident memory of this process (VmHWM), where the OS tells it.
