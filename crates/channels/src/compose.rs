@@ -17,7 +17,7 @@ use domain::reference::PaymentReference;
 use domain::tenant::Tenant;
 use formats::epc_qr::{Remittance, Transfer};
 
-use crate::texts::{CostsLine, CreditorLine, DebtorLine, DeskLine, InvoiceLine, MessageContext};
+use crate::texts::{CostsLine, CreditorLine, DebtorLine, DeskLine, InvoiceLine, MessageContext, RewardLine};
 
 /// What a message is composed from.
 #[derive(Debug, Clone, Copy)]
@@ -123,6 +123,39 @@ pub fn compose(f: &Facts<'_>) -> Result<Option<Composed>, formats::epc_qr::EpcEr
     } else {
         (add_days(f.today, days_to_pay(f.step, f.channel)), Vec::new())
     };
+    // The reward for paying early, on the invoices that can still earn it today.
+    let reward = f.settings.early_payment.as_ref().and_then(|r| {
+        let earning: Vec<(&Invoice, Option<Cents>)> =
+            open.iter().filter(|i| f.today <= r.pay_by(i.issue_date)).map(|i| (*i, r.discount(i.total, i.issue_date, f.today))).collect();
+        let last_day = earning.iter().map(|(i, _)| r.pay_by(i.issue_date)).min()?;
+        let discount: Cents = earning.iter().filter_map(|(_, d)| *d).sum();
+        let pay_by = written(last_day, language);
+        let nl = language == domain::debtor::Language::Nl;
+        let (text, amount) = match &r.reward {
+            domain::messaging::Reward::Code { code, gives } => (
+                if nl {
+                    format!("Betaalt u uiterlijk {pay_by}, dan krijgt u {gives} met de code {code}.")
+                } else {
+                    format!("Pay by {pay_by} and you get {gives} with the code {code}.")
+                },
+                total,
+            ),
+            _ if discount.is_positive() => {
+                let pay = total - discount;
+                let (d, p) = (discount.written(language), pay.written(language));
+                (
+                    if nl {
+                        format!("Betaalt u uiterlijk {pay_by}, dan krijgt u {d} korting: u betaalt dan {p}.")
+                    } else {
+                        format!("Pay by {pay_by} and you get {d} off: you then pay {p}.")
+                    },
+                    pay,
+                )
+            }
+            _ => return None,
+        };
+        Some((RewardLine { text, pay_by, amount: amount.written(language) }, amount))
+    });
     let addressee = f.debtor.contacts.first().map_or_else(|| f.debtor.name.clone(), |c| c.name.clone());
     let tenant = CreditorLine {
         name: f.tenant.legal_name.clone(),
@@ -152,12 +185,15 @@ pub fn compose(f: &Facts<'_>) -> Result<Option<Composed>, formats::epc_qr::EpcEr
             vat: c.vat.written(language),
         }),
         legal,
+        reward: reward.as_ref().map(|(line, _)| line.clone()),
     };
+    // While the reward can be earned, the code pays the rewarded amount.
+    let qr_amount = reward.map_or(total, |(_, amount)| amount);
     let transfer = Transfer {
         bic: f.tenant.bic.clone(),
         name: f.tenant.legal_name.chars().take(70).collect(),
         iban: f.tenant.iban.clone(),
-        amount: Some(total),
+        amount: Some(qr_amount),
         purpose: None,
         remittance: match single_reference {
             Some(r) => Remittance::Structured(r),

@@ -168,6 +168,17 @@ pub struct CostsLine {
     pub vat: String,
 }
 
+/// The reward for paying early, written out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RewardLine {
+    /// The sentence a nudge says it with.
+    pub text: String,
+    /// The last day to earn it.
+    pub pay_by: String,
+    /// What to pay to earn it (the total less the discount; the total for a code).
+    pub amount: String,
+}
+
 /// Everything a text can name; every amount and date already written in the reader's language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MessageContext {
@@ -195,6 +206,8 @@ pub struct MessageContext {
     pub costs: Option<CostsLine>,
     /// The sentences the law requires in this step (the 14-day letter's), in order.
     pub legal: Vec<String>,
+    /// The reward for paying early, while it can still be earned.
+    pub reward: Option<RewardLine>,
 }
 
 /// A message filled in: subject, plain text, HTML and the short text.
@@ -495,6 +508,14 @@ pub fn sample_contexts(step: StepKind, language: Language) -> Vec<MessageContext
             vat: costs.vat.written(language),
         }),
         legal: legal.clone(),
+        reward: Some(RewardLine {
+            text: match language {
+                Language::Nl => "Betaalt u uiterlijk 14 maart 2026, dan krijgt u € 35,06 korting: u betaalt dan € 1.717,73.".into(),
+                Language::En => "Pay by 14 March 2026 and you get €35.06 off: you then pay €1,717.73.".into(),
+            },
+            pay_by: date(jiff::civil::date(2026, 3, 14)),
+            amount: money(171_773),
+        }),
     };
     let bare = MessageContext {
         tenant,
@@ -509,6 +530,7 @@ pub fn sample_contexts(step: StepKind, language: Language) -> Vec<MessageContext
         desk: None,
         costs: if legal.is_empty() { None } else { full.costs.clone() },
         legal,
+        reward: None,
     };
     vec![full, bare]
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::contact::{EmailAddress, PhoneNumber};
 use crate::dunning::policy::Channel;
+use crate::money::Cents;
 use crate::{FieldProblem, check_text};
 
 /// The person (or desk) at the creditor a debtor can call or write to. Every message names one
@@ -28,6 +29,88 @@ pub struct ContactDesk {
     pub hours: Option<String>,
 }
 
+/// What paying early earns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Reward {
+    /// A percentage off the invoice's total, in hundredths of a percent (200 = 2%).
+    Percentage {
+        /// Hundredths of a percent, 1 to 5000.
+        hundredths: u32,
+    },
+    /// A fixed amount off.
+    Amount {
+        /// The amount, in cents.
+        amount: Cents,
+    },
+    /// A code for something else (a voucher, free delivery on the next order).
+    Code {
+        /// The code to quote.
+        code: String,
+        /// What it gives, as the debtor reads it ("10% off your next order").
+        gives: String,
+    },
+}
+
+/// A reward for paying an invoice within some days of its date (the seeds: reward paying on
+/// time). Nudges offer it; a payment in time earns it, a discount as a credit note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EarlyPaymentReward {
+    /// Days from the invoice date within which the payment must arrive.
+    pub within_days: u16,
+    /// What it earns.
+    pub reward: Reward,
+}
+
+impl EarlyPaymentReward {
+    /// The last day a payment earns the reward.
+    pub fn pay_by(&self, issue_date: jiff::civil::Date) -> jiff::civil::Date {
+        crate::dates::add_days(issue_date, i32::from(self.within_days))
+    }
+
+    /// The discount an invoice of `total` dated `issue_date` earns when paid on `on`: none
+    /// after the last day, for a code, or when nothing would be left to pay. A percentage is of
+    /// the total with VAT, rounded half-up to the cent once.
+    pub fn discount(&self, total: Cents, issue_date: jiff::civil::Date, on: jiff::civil::Date) -> Option<Cents> {
+        if on > self.pay_by(issue_date) {
+            return None;
+        }
+        let d = match &self.reward {
+            Reward::Percentage { hundredths } => {
+                let cents = i128::from(total.cents()) * i128::from(*hundredths);
+                Cents::new(i64::try_from((cents + 5_000) / 10_000).ok()?).ok()?
+            }
+            Reward::Amount { amount } => *amount,
+            Reward::Code { .. } => return None,
+        };
+        (d.is_positive() && d < total).then_some(d)
+    }
+
+    fn problems(&self) -> Vec<FieldProblem> {
+        let mut p = Vec::new();
+        if !(1..=90).contains(&self.within_days) {
+            p.push(FieldProblem::new("early_payment.within_days", "must lie between 1 and 90"));
+        }
+        match &self.reward {
+            Reward::Percentage { hundredths } if !(1..=5_000).contains(hundredths) => {
+                p.push(FieldProblem::new("early_payment.reward.hundredths", "must lie between 1 (0.01%) and 5000 (50%)"))
+            }
+            Reward::Amount { amount } if !amount.is_positive() => {
+                p.push(FieldProblem::new("early_payment.reward.amount", "must be more than zero"))
+            }
+            Reward::Code { code, gives } => {
+                check_text(&mut p, "early_payment.reward.code", code, 40);
+                check_text(&mut p, "early_payment.reward.gives", gives, 200);
+            }
+            _ => {}
+        }
+        p
+    }
+}
+
 /// A tenant's settings for messages to its debtors.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -36,6 +119,9 @@ pub struct MessagingSettings {
     /// Who debtors can talk to; without one, messages name the tenant and its address only.
     #[serde(default)]
     pub desk: Option<ContactDesk>,
+    /// A reward for paying early, offered in every nudge; none by default.
+    #[serde(default)]
+    pub early_payment: Option<EarlyPaymentReward>,
 }
 
 impl MessagingSettings {
@@ -50,6 +136,9 @@ impl MessagingSettings {
             if desk.phone.is_none() && desk.email.is_none() {
                 p.push(FieldProblem::new("desk", "needs a phone number or an email address, or both, for debtors to use"));
             }
+        }
+        if let Some(e) = &self.early_payment {
+            p.extend(e.problems());
         }
         p
     }
@@ -110,6 +199,24 @@ mod tests {
         assert_eq!(fallback(&[Email, Sms, Letter], &[Email, Sms]), Some(Letter));
         assert_eq!(fallback(&[Email, Phone, Letter], &[Email]), Some(Letter));
         assert_eq!(fallback(&[Email], &[Email]), None);
+    }
+
+    #[test]
+    fn paying_early_earns_its_reward_until_the_last_day() {
+        let d = |m, day| jiff::civil::date(2026, m, day);
+        let two = EarlyPaymentReward { within_days: 10, reward: Reward::Percentage { hundredths: 200 } };
+        let total = Cents::new(12_345).expect("cents");
+        assert_eq!(two.pay_by(d(3, 1)), d(3, 11));
+        assert_eq!(two.discount(total, d(3, 1), d(3, 11)), Some(Cents::new(247).expect("cents")), "2% of 123.45 is 2.469, half-up 2.47");
+        assert_eq!(two.discount(total, d(3, 1), d(3, 12)), None, "a day late");
+        let fixed = EarlyPaymentReward { within_days: 10, reward: Reward::Amount { amount: Cents::new(20_000).expect("cents") } };
+        assert_eq!(fixed.discount(total, d(3, 1), d(3, 2)), None, "never the whole invoice");
+        let code = EarlyPaymentReward { within_days: 10, reward: Reward::Code { code: "SNEL10".into(), gives: "10% korting".into() } };
+        assert_eq!(code.discount(total, d(3, 1), d(3, 2)), None);
+        let bad: MessagingSettings =
+            serde_json::from_str(r#"{"early_payment": {"within_days": 0, "reward": {"kind": "percentage", "hundredths": 9000}}}"#)
+                .expect("json");
+        assert_eq!(bad.problems().len(), 2);
     }
 
     #[test]

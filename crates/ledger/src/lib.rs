@@ -3,6 +3,7 @@
 //! report of what a legally valid Dutch invoice lacks.
 
 pub mod e_invoices;
+pub mod early_payment;
 pub mod provider_payments;
 pub mod statements;
 

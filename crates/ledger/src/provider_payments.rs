@@ -54,6 +54,7 @@ pub async fn open_link(db: &Db, token_sha256: &str, now: Timestamp) -> Result<Li
     let tenant = tx.tenant(link.tenant).await?.ok_or_else(|| StoreError::Corrupt("a link of no tenant".into()))?;
     let debtor = tx.debtor(link.tenant, link.debtor_id).await?.ok_or_else(|| StoreError::Corrupt("a link of no debtor".into()))?;
     let invoices = tx.invoices_by_id(link.tenant, &link.invoices).await?;
+    let settings = tx.messaging_settings(link.tenant).await?;
     tx.commit().await?;
     let (language, creditor) = (debtor.language, tenant.legal_name);
     if link.revoked_at.is_some() || link.expires_at <= now {
@@ -63,7 +64,13 @@ pub async fn open_link(db: &Db, token_sha256: &str, now: Timestamp) -> Result<Li
     if open.is_empty() {
         return Ok(LinkState::NothingOpen { language, creditor });
     }
-    let amount = open.iter().map(|i| i.outstanding).sum();
+    // Paying early earns its discount here too (granted as a credit note when the payment comes).
+    let today = domain::dates::business_date(now);
+    let discount: Cents = match &settings.early_payment {
+        Some(r) => open.iter().filter_map(|i| r.discount(i.total, i.issue_date, today).filter(|d| *d < i.outstanding)).sum(),
+        None => Cents::ZERO,
+    };
+    let amount = open.iter().map(|i| i.outstanding).sum::<Cents>() - discount;
     let numbers = open.iter().map(|i| i.number.clone()).collect();
     Ok(LinkState::Pay { tenant: link.tenant, link: link.id, amount, numbers, language, creditor })
 }
@@ -123,6 +130,10 @@ pub async fn settle(db: &Db, r: ProviderReport<'_>, today: Date) -> Result<Settl
         allocations: oldest_first(r.amount, &open),
     };
     let booked = tx.create_payment(p.tenant, &payment).await?;
+    if let Some(reward) = tx.messaging_settings(p.tenant).await?.early_payment {
+        let paid: Vec<_> = payment.allocations.iter().map(|a| a.invoice_id).collect();
+        crate::early_payment::grant_discounts(&mut tx, p.tenant, &reward, &paid, payment.received_on).await?;
+    }
     tx.update_provider_payment(p.id, r.status, Some(booked.id)).await?;
     tx.commit().await?;
     Ok(Settled::Booked(booked.id))

@@ -350,12 +350,19 @@ async fn book_chunk(
     if !unmatched.is_empty() {
         widen_book(tx, tenant, &mut book, &unmatched).await?;
     }
+    // A reward for paying early is honoured as the payments are booked.
+    let reward = tx.messaging_settings(tenant).await?.early_payment;
     // Judge in file order, settling as we go, so two payments never pay one invoice twice.
     let mut stored = Vec::with_capacity(fresh.len());
     for (key, e) in fresh {
         let entry = if is_payment(&e) {
             let verdict = book.judge(&incoming(&e));
-            book_payment(tx, tenant, statement, key, e, verdict, &taken, &mut book, report).await?
+            let (paid_on, paid) = (e.booked_on, verdict.allocations.iter().map(|a| a.invoice_id).collect::<Vec<_>>());
+            let entry = book_payment(tx, tenant, statement, key, e, verdict, &taken, &mut book, report).await?;
+            if let Some(r) = reward.as_ref().filter(|_| entry.status == BankEntryStatus::Allocated) {
+                crate::early_payment::grant_discounts(tx, tenant, r, &paid, paid_on).await?;
+            }
+            entry
         } else {
             book_other(tx, tenant, statement, key, e, report).await?
         };

@@ -255,4 +255,38 @@ async fn every_sample_statement_imports(db: Db) {
     assert_eq!(counts(&db, b.tenant).await.1 as u64, total);
 }
 
-on_both_backends!(a_statement_is_matched_booked_once_and_returns_reopen, a_bad_statement_stores_nothing, every_sample_statement_imports);
+/// A payment in time of the total less the early-payment discount settles the invoice: the
+/// discount is credited. Paid late, the same amount leaves the rest open.
+async fn paying_early_earns_the_discount(db: Db) {
+    let b = books(&db).await;
+    let mut tx = db.write().await.expect("tx");
+    let reward =
+        domain::messaging::EarlyPaymentReward { within_days: 60, reward: domain::messaging::Reward::Percentage { hundredths: 200 } };
+    tx.save_messaging_settings(b.tenant, &domain::messaging::MessagingSettings { desk: None, early_payment: Some(reward) })
+        .await
+        .expect("settings");
+    tx.commit().await.expect("commit");
+    let (t1, t2) = (&b.invoices[0], &b.invoices[1]);
+    let r1 = reference(t1);
+    let mut early = entry("EARLY-1", "118.58");
+    early.strd = Some(&r1);
+    let xml = camt("reward", &[early]);
+    import_statement(&db, b.tenant, "reward.xml", xml.as_bytes()).await.expect("imports");
+    let paid = invoice(&db, b.tenant, t1.id).await;
+    assert_eq!((paid.status.as_str(), paid.paid, paid.credited), ("paid", c(11_858), c(242)), "{paid:?}");
+    // Within the window but short by more than the discount: no credit, the rest stays open.
+    let r2 = reference(t2);
+    let mut short = entry("SHORT-2", "40.00");
+    short.strd = Some(&r2);
+    let xml = camt("short", &[short]);
+    import_statement(&db, b.tenant, "short.xml", xml.as_bytes()).await.expect("imports");
+    let part = invoice(&db, b.tenant, t2.id).await;
+    assert_eq!((part.credited, part.outstanding), (Cents::ZERO, c(1_000)));
+}
+
+on_both_backends!(
+    paying_early_earns_the_discount,
+    a_statement_is_matched_booked_once_and_returns_reopen,
+    a_bad_statement_stores_nothing,
+    every_sample_statement_imports
+);

@@ -1397,6 +1397,27 @@ async fn payment_links_and_provider_webhooks(db: Db) {
         StatusCode::NOT_FOUND
     );
 
+    // Paying early earns the tenant's reward: the link asks 2% less, and the payment settles
+    // the invoice with the discount credited.
+    let reward = json!({"early_payment": {"within_days": 14, "reward": {"kind": "percentage", "hundredths": 200}}});
+    let (s, saved) = app.put(&t.key, "/messaging-settings", reward).await;
+    assert_eq!(s, StatusCode::OK, "{saved}");
+    let today = web::today().to_string();
+    let (s, fresh) =
+        app.post(&t.key, "/invoices", json!({"debtor_id": d, "number": "F-3", "issue_date": today, "total": 12_100, "vat": 2_100})).await;
+    assert_eq!(s, StatusCode::CREATED, "{fresh}");
+    let (_, link) = app.post(&t.key, &format!("/debtors/{d}/payment-links"), json!({"invoice_ids": [fresh["id"]]})).await;
+    let resp = browser.get(link["url"].as_str().expect("url")).send().await.expect("open link");
+    assert!(resp.status().is_redirection());
+    assert_eq!(mollie.created.lock().expect("lock")[1]["amount"]["value"], "118.58", "121.00 less 2% (2.42)");
+    mollie.paid.lock().expect("lock").insert("tr_Fake2".into());
+    assert_eq!(webhook("tr_Fake2").await.expect("webhook").status(), StatusCode::OK);
+    let (_, got) = app.get(&t.key, &format!("/invoices/{}", fresh["id"])).await;
+    assert_eq!((got["status"].as_str(), got["paid"].as_i64(), got["credited"].as_i64()), (Some("paid"), Some(11_858), Some(242)), "{got}");
+    let (_, notes) = app.get(&t.key, &format!("/credit-notes?invoice_id={}", fresh["id"])).await;
+    assert_eq!(notes["items"][0]["number"], "F-3-KORTING", "{notes}");
+    assert_eq!(notes["items"][0]["vat"], 42, "the discount takes its share of the VAT: 2.42 × 21/121");
+
     // Twilio's callbacks count only when signed over the URL and the sorted parameters.
     let params = [("MessageSid", "SM0000000000000000000000000000000a"), ("MessageStatus", "delivered")];
     let mut data = format!("{base}/webhooks/twilio");
