@@ -29,6 +29,9 @@ pub struct Config {
     /// Sender address of email to debtors; the creditor's name is shown as the sender's name
     /// and replies go to its desk (env TEGOED_MAIL_FROM).
     pub mail_from: String,
+    /// Folder the daily run in `serve` writes each tenant's print file of letters into; unset:
+    /// letters wait for `tegoed letters` (env TEGOED_LETTERS_DIR).
+    pub letters_dir: Option<std::path::PathBuf>,
     /// Tegoed's address as debtors and providers reach it (`https://incasso.example.nl`): payment
     /// links and webhooks are made from it; unset: no payment links (env TEGOED_PUBLIC_URL).
     pub public_url: Option<String>,
@@ -68,6 +71,7 @@ impl Default for Config {
             run_at: "06:30".into(),
             smtp_url: None,
             mail_from: "noreply@localhost".into(),
+            letters_dir: None,
             public_url: None,
             mollie_api_key: None,
             mollie_api: "https://api.mollie.com".into(),
@@ -118,6 +122,7 @@ pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, Box<fi
         "run_at",
         "smtp_url",
         "mail_from",
+        "letters_dir",
         "public_url",
         "mollie_api_key",
         "mollie_api",

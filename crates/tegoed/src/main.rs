@@ -873,9 +873,13 @@ async fn serve(db: Db, config: &Config, demo_key: Option<&str>) -> Result<()> {
         println!("  try:      curl -H 'Authorization: Bearer {key}' 'http://{addr}/api/v1/invoices?overdue=true&limit=5'");
     }
     let run_at = scheduler::parse_run_at(&config.run_at).map_err(|e| anyhow::anyhow!(e))?;
+    if let Some(dir) = &config.letters_dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating letters_dir {}", dir.display()))?;
+        println!("  letters:  a print file per tenant after each daily run, in {}", dir.display());
+    }
     let daily = run_at.map(|at| {
         println!("  dunning:  every day at {at} Europe/Amsterdam (run_at)");
-        tokio::spawn(scheduler::daily(db.clone(), at))
+        tokio::spawn(scheduler::daily(db.clone(), at, config.letters_dir.clone()))
     });
     let (stop_sending, stopped) = tokio::sync::oneshot::channel::<()>();
     let sending = match outbox_worker(&db, config, channels::outbox::WorkerSettings::default()) {

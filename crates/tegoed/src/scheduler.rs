@@ -29,8 +29,9 @@ pub fn parse_run_at(s: &str) -> Result<Option<Time>, String> {
     s.trim().parse::<Time>().map(Some).map_err(|e| format!("run_at '{s}': expected HH:MM or off: {e}"))
 }
 
-/// Runs dunning for every tenant each day at `at`, until the process stops.
-pub async fn daily(db: Db, at: Time) {
+/// Runs dunning for every tenant each day at `at`, until the process stops; then, with a
+/// `letters` folder, lays out each tenant's letters of the day into a print file there.
+pub async fn daily(db: Db, at: Time, letters: Option<std::path::PathBuf>) {
     let tz = jiff::tz::TimeZone::get(domain::dates::BUSINESS_TIME_ZONE).unwrap_or(jiff::tz::TimeZone::UTC);
     loop {
         let now = Zoned::now().with_time_zone(tz.clone());
@@ -50,6 +51,14 @@ pub async fn daily(db: Db, at: Time) {
                         Ok(r) => tracing::info!(tenant = %t.id, %day, stored = r.stored, debtors = r.debtors, "dunning run done"),
                         // A failed run is retried by the next one; nothing half is left behind.
                         Err(e) => tracing::error!(tenant = %t.id, %day, error = %e, "dunning run failed"),
+                    }
+                    if let Some(dir) = &letters {
+                        let worker = channels::outbox::Worker::new(db.clone(), channels::outbox::WorkerSettings::default());
+                        match worker.print_letters(t.id, dir).await {
+                            Ok(p) if p.letters > 0 => tracing::info!(tenant = %t.id, letters = p.letters, file = ?p.file, "print file written"),
+                            Ok(_) => {}
+                            Err(e) => tracing::error!(tenant = %t.id, error = %e, "letters could not be printed"),
+                        }
                     }
                 }
             }
