@@ -55,7 +55,9 @@ pub async fn daily(db: Db, at: Time, letters: Option<std::path::PathBuf>) {
                     if let Some(dir) = &letters {
                         let worker = channels::outbox::Worker::new(db.clone(), channels::outbox::WorkerSettings::default());
                         match worker.print_letters(t.id, dir).await {
-                            Ok(p) if p.letters > 0 => tracing::info!(tenant = %t.id, letters = p.letters, file = ?p.file, "print file written"),
+                            Ok(p) if p.letters > 0 => {
+                                tracing::info!(tenant = %t.id, letters = p.letters, file = ?p.file, "print file written")
+                            }
                             Ok(_) => {}
                             Err(e) => tracing::error!(tenant = %t.id, error = %e, "letters could not be printed"),
                         }
