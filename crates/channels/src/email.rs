@@ -65,6 +65,8 @@ pub struct Email<'a> {
     pub qr_png: &'a [u8],
     /// The `Message-ID`, angle brackets included.
     pub message_id: &'a str,
+    /// Documents attached (file name, PDF bytes): the invoices as the creditor sent them.
+    pub attachments: &'a [store::InvoiceDocument],
 }
 
 /// A plain or STARTTLS SMTP server and Tegoed's open connections to it.
@@ -231,7 +233,15 @@ impl Mailer {
                 .singlepart(SinglePart::html(e.rendered.html.clone()))
                 .singlepart(Attachment::new_inline("epc-qr".to_string()).body(e.qr_png.to_vec(), png)),
         );
-        b.multipart(body).map_err(|err| MailError::Build(err.to_string()))
+        if e.attachments.is_empty() {
+            return b.multipart(body).map_err(|err| MailError::Build(err.to_string()));
+        }
+        let pdf = ContentType::parse("application/pdf").map_err(|err| MailError::Build(err.to_string()))?;
+        let mut mixed = MultiPart::mixed().multipart(body);
+        for d in e.attachments {
+            mixed = mixed.singlepart(Attachment::new(d.file_name.clone()).body(d.content.clone(), pdf.clone()));
+        }
+        b.multipart(mixed).map_err(|err| MailError::Build(err.to_string()))
     }
 
     /// Sends a message; the server's answer on success.

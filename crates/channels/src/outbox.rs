@@ -374,6 +374,7 @@ impl Worker {
         let settings = tx.messaging_settings(m.tenant).await?;
         let own = tx.message_template(m.tenant, action.kind, debtor.language, debtor.language_level).await?;
         let tried = tx.channels_tried(m.tenant, m.action_id).await?;
+        let documents = if m.channel == Channel::Email { tx.invoice_documents(m.tenant, &action.invoices).await? } else { Vec::new() };
         tx.commit().await?;
 
         let in_force = |until: Option<jiff::civil::Date>| until.is_none_or(|u| u >= today);
@@ -446,6 +447,18 @@ impl Worker {
                     .map_err(|e| StoreError::Corrupt(format!("QR code: {e}")))?;
                 let message_id = mailer.message_id(m.tenant.0, m.id);
                 let reply_to = settings.desk.as_ref().and_then(|d| d.email.as_ref()).map(|e| e.as_str().to_string());
+                // The documents of the invoices the message is still about.
+                let attachments: Vec<store::InvoiceDocument> = documents
+                    .into_iter()
+                    .filter(|d| {
+                        invoices.iter().any(|i| {
+                            i.id == d.invoice_id
+                                && i.status == domain::invoice::InvoiceStatus::Open
+                                && i.outstanding.is_positive()
+                                && !disputed.contains(&i.id)
+                        })
+                    })
+                    .collect();
                 let email = Email {
                     to,
                     to_name: &contact.name,
@@ -454,6 +467,7 @@ impl Worker {
                     rendered: &rendered,
                     qr_png: &qr,
                     message_id: &message_id,
+                    attachments: &attachments,
                 };
                 Ok(match mailer.build(&email) {
                     Ok(message) => Prepared::Email(Box::new(ReadyEmail {

@@ -17,6 +17,9 @@ use domain::money::Cents;
 use domain::tenant::NewTenant;
 use store::{ActionStatus, Db, InvoiceRecord, on_both_backends};
 
+/// A small PDF, as a tenant would upload an invoice.
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
 fn mail_dir(name: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join("tegoed-tests").join(format!("mail-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
@@ -123,6 +126,12 @@ async fn every_action_is_received_once_with_its_parts(db: Db) {
         let (d, inv) = debtor_with_invoice(&db, t, &format!("Klant {i}"), &email, 10_000 + i, language).await;
         plan(&db, t, d, inv, &[Channel::Email, Channel::Letter], run).await;
         expected.push(email);
+        if i == 2 {
+            // The invoice as the creditor sent it goes along as a PDF attachment.
+            let mut tx = db.write().await.expect("tx");
+            tx.save_invoice_document(t, inv, "factuur-2.pdf", PDF, "sha").await.expect("document");
+            tx.commit().await.expect("commit");
+        }
     }
     let worker = Worker::new(db.clone(), settings(t)).with_mailer(mailer(&server));
     let first = worker.drain().await.expect("drain");
@@ -164,6 +173,14 @@ async fn every_action_is_received_once_with_its_parts(db: Db) {
     let (_, content) = grid.detect_grids()[0].decode().expect("QR decodes");
     assert!(content.starts_with("BCD\n002\n1\nSCT\n"), "{content}");
     assert!(content.contains("NL91ABNA0417164300") && content.contains("EUR100.01"), "{content}");
+
+    let with_pdf = received.iter().map(|r| parsed(r)).find(|m| header(m, "To").contains("klant2@")).expect("klant2's message");
+    assert_eq!(with_pdf.ctype.mimetype, "multipart/mixed");
+    assert_eq!(with_pdf.subparts[0].ctype.mimetype, "multipart/alternative");
+    let pdf = &with_pdf.subparts[1];
+    assert_eq!(pdf.ctype.mimetype, "application/pdf");
+    assert!(header(pdf, "Content-Disposition").contains("factuur-2.pdf"));
+    assert_eq!(pdf.get_body_raw().expect("pdf"), PDF);
 
     // Evidence: every message sent, with recipient, text, Message-ID and the server's answer.
     let mut tx = db.read().await.expect("tx");
@@ -307,6 +324,7 @@ async fn an_attempt_cut_short_waits_for_a_person_and_keeps_its_message_id(db: Db
         rendered: &rendered,
         qr_png: &[0x89],
         message_id: &id,
+        attachments: &[],
     };
     mail.send(mail.build(&email).expect("build")).await.expect("sent");
     // While the lease holds, no one else takes it; after it, it is in doubt and not resent.

@@ -352,3 +352,48 @@ impl TryFrom<CreditNoteRow> for CreditNote {
         })
     }
 }
+
+/// An invoice's own document (the PDF the tenant sent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceDocument {
+    /// The invoice.
+    pub invoice_id: InvoiceId,
+    /// Its file name.
+    pub file_name: String,
+    /// The bytes.
+    pub content: Vec<u8>,
+}
+
+impl Tx {
+    /// Stores (or replaces) an invoice's document.
+    pub async fn save_invoice_document(
+        &mut self,
+        tenant: TenantId,
+        invoice: InvoiceId,
+        file_name: &str,
+        content: &[u8],
+        sha256: &str,
+    ) -> Result<()> {
+        dispatch!(self, c => sqlx::query(
+            "INSERT INTO invoice_documents (tenant_id, invoice_id, file_name, content, sha256, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (tenant_id, invoice_id) DO UPDATE SET file_name = excluded.file_name, content = excluded.content, \
+             sha256 = excluded.sha256, uploaded_at = excluded.uploaded_at")
+            .bind(tenant.0).bind(invoice.0).bind(file_name.to_string()).bind(content.to_vec()).bind(sha256.to_string()).bind(Stamp::now())
+            .execute(c).await?.rows_affected());
+        Ok(())
+    }
+
+    /// The documents of those of `invoices` that have one.
+    pub async fn invoice_documents(&mut self, tenant: TenantId, invoices: &[InvoiceId]) -> Result<Vec<InvoiceDocument>> {
+        let mut out = Vec::new();
+        for id in invoices {
+            let row: Option<(String, Vec<u8>)> = dispatch!(self, c => sqlx::query_as(
+                "SELECT file_name, content FROM invoice_documents WHERE tenant_id = $1 AND invoice_id = $2")
+                .bind(tenant.0).bind(id.0).fetch_optional(c).await?);
+            if let Some((file_name, content)) = row {
+                out.push(InvoiceDocument { invoice_id: *id, file_name, content });
+            }
+        }
+        Ok(out)
+    }
+}

@@ -30,7 +30,7 @@ pub use conn::{Backend, Db, Tx};
 pub use debtors::DebtorFilter;
 pub use dunning::{ActionRecord, ActionStatus, OpenBatch, PauseRecord, TenantPolicies};
 pub use idempotency::IdempotencyClaim;
-pub use invoices::{InvoiceFilter, InvoiceRecord};
+pub use invoices::{InvoiceDocument, InvoiceFilter, InvoiceRecord};
 pub use messages::{AttemptOutcome, AttemptRecord, ClaimedMessage, MessageAction, MessageRecord, StoredTemplate};
 pub use payment_links::{PaymentLinkRecord, ProviderPaymentRecord};
 pub use tenants::ApiKeyRecord;

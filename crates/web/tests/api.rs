@@ -641,6 +641,8 @@ async fn operations_endpoints(db: Db) {
         ("POST", "/bank-statements"),
         ("POST", "/e-invoices"),
         ("GET", "/invoices/{id}/payment-qr"),
+        ("GET", "/invoices/{id}/document"),
+        ("PUT", "/invoices/{id}/document"),
         ("GET", "/messages"),
         ("POST", "/messages/{id}/resend"),
         ("GET", "/message-texts"),
@@ -1145,6 +1147,17 @@ async fn payment_qr_code(db: Db) {
     let (s, _, _) = raw(format!("/invoices/{id}/payment-qr"), &other.key).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 
+    // The invoice's own PDF: stored, read back, and refused when it is not a PDF.
+    let pdf = b"%PDF-1.4\n% a test invoice\n%%EOF\n".to_vec();
+    let put = |body: Vec<u8>, key: String| {
+        app.http.put(app.url(&format!("/invoices/{id}/document?file_name=F-700.pdf"))).bearer_auth(key).body(body).send()
+    };
+    assert_eq!(put(pdf.clone(), t.key.clone()).await.expect("put").status(), StatusCode::NO_CONTENT);
+    assert_eq!(put(b"<html>".to_vec(), t.key.clone()).await.expect("put").status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(put(pdf.clone(), other.key.clone()).await.expect("put").status(), StatusCode::NOT_FOUND);
+    let (s, kind, got) = raw(format!("/invoices/{id}/document"), &t.key).await;
+    assert_eq!((s, kind.as_str(), got), (StatusCode::OK, "application/pdf", pdf));
+
     // Written off: nothing to pay, no code.
     let (s, body) = app.patch(&t.key, &format!("/invoices/{id}"), json!({"status": "written_off"})).await;
     assert_eq!(s, StatusCode::OK, "{body}");
@@ -1214,7 +1227,7 @@ async fn message_texts_and_settings(db: Db) {
 
     // Who debtors can contact.
     let (s, settings) = app.get(&t.key, "/messaging-settings").await;
-    assert_eq!((s, settings), (StatusCode::OK, json!({"desk": null})));
+    assert_eq!((s, settings), (StatusCode::OK, json!({"desk": null, "early_payment": null})));
     let (s, problem) = app.put(&t.key, "/messaging-settings", json!({"desk": {"name": "Sanne de Boer"}})).await;
     assert_eq!((s, fields(&problem)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["desk".to_string()]));
     let (s, problem) = app.put(&t.key, "/messaging-settings", json!({"desk": {"name": "Sanne", "phone": "12"}})).await;

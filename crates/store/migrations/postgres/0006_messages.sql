@@ -91,3 +91,15 @@ CREATE TABLE psp_payments (
     updated_at TIMESTAMPTZ NOT NULL,
     CONSTRAINT psp_payments_provider_key UNIQUE (provider, provider_id)
 );
+
+-- The invoice as the tenant sent it (a PDF), attached to every email about the invoice.
+CREATE TABLE invoice_documents (
+    tenant_id BIGINT NOT NULL,
+    invoice_id BIGINT NOT NULL,
+    file_name TEXT NOT NULL,
+    content BYTEA NOT NULL,
+    sha256 TEXT NOT NULL,
+    uploaded_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (tenant_id, invoice_id),
+    FOREIGN KEY (tenant_id, invoice_id) REFERENCES invoices (tenant_id, id)
+);

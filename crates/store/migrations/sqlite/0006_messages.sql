@@ -102,3 +102,15 @@ CREATE TABLE psp_payments (
     updated_at INTEGER NOT NULL,
     CONSTRAINT psp_payments_provider_key UNIQUE (provider, provider_id)
 ) STRICT;
+
+-- The invoice as the tenant sent it (a PDF), attached to every email about the invoice.
+CREATE TABLE invoice_documents (
+    tenant_id INTEGER NOT NULL,
+    invoice_id INTEGER NOT NULL,
+    file_name TEXT NOT NULL,
+    content BLOB NOT NULL,
+    sha256 TEXT NOT NULL,
+    uploaded_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, invoice_id),
+    FOREIGN KEY (tenant_id, invoice_id) REFERENCES invoices (tenant_id, id)
+) STRICT;

@@ -23,6 +23,65 @@ pub(super) fn routes() -> OpenApiRouter<App> {
         .routes(routes!(create_invoice, list_invoices))
         .routes(routes!(get_invoice, update_invoice))
         .routes(routes!(payment_qr))
+        .routes(routes!(get_document, put_document))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_DOCUMENT_BYTES))
+}
+
+/// Largest invoice document taken: an invoice PDF is a few hundred kilobytes.
+const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
+
+/// How an uploaded document is named.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct DocumentQuery {
+    /// The file name debtors see (default `factuur-{number}.pdf`).
+    file_name: Option<String>,
+}
+
+/// Store the invoice as the tenant sent it (a PDF, the request body, at most 10 MB): every email
+/// about the invoice carries it.
+#[utoipa::path(put, path = "/invoices/{id}/document", tag = "invoices", params(("id" = i64, Path, description = "Invoice id"), DocumentQuery),
+    request_body(content = Vec<u8>, content_type = "application/pdf", description = "The PDF"),
+    responses((status = 204, description = "Stored"), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn put_document(
+    State(app): State<App>,
+    TenantKey(tenant): TenantKey,
+    Path(id): Path<i64>,
+    Params(q): Params<DocumentQuery>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode, ApiError> {
+    use sha2::Digest;
+    // A PDF starts with its header (ISO 32000-1 §7.5.2), within the first bytes.
+    if !body.get(..1024.min(body.len())).is_some_and(|head| head.windows(5).any(|w| w == b"%PDF-")) {
+        return Err(ApiError::field("body", "expected a PDF (it starts with %PDF-)"));
+    }
+    let mut tx = app.db.write().await?;
+    let inv = tx.invoice(tenant, InvoiceId(id)).await?.ok_or(ApiError::NotFound)?;
+    let name = q.file_name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).unwrap_or_else(|| format!("factuur-{}.pdf", inv.number));
+    if name.len() > 200 || name.contains(['/', '\\', '"', '\r', '\n']) {
+        return Err(ApiError::field("file_name", "at most 200 characters, without slashes, quotes or line breaks"));
+    }
+    let sha: String = sha2::Sha256::digest(&body).iter().map(|b| format!("{b:02x}")).collect();
+    tx.save_invoice_document(tenant, inv.id, &name, &body, &sha).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The invoice as the tenant sent it.
+#[utoipa::path(get, path = "/invoices/{id}/document", tag = "invoices", params(("id" = i64, Path, description = "Invoice id")),
+    responses((status = 200, description = "The PDF", content_type = "application/pdf"), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn get_document(State(app): State<App>, TenantKey(tenant): TenantKey, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let mut tx = app.db.read().await?;
+    let doc = tx.invoice_documents(tenant, &[InvoiceId(id)]).await?.pop().ok_or(ApiError::NotFound)?;
+    tx.commit().await?;
+    let disposition = format!("attachment; filename=\"{}\"", doc.file_name);
+    Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, disposition)], doc.content).into_response())
 }
 
 /// Filters of the invoice list.
