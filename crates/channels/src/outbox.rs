@@ -395,7 +395,7 @@ impl Worker {
                     crate::psp::new_link_token().map_err(|e| WorkerError::Task(format!("no random source for a payment link: {e}")))?;
                 let expires = Timestamp::now().checked_add(SignedDuration::from_hours(24 * PAY_LINK_DAYS)).unwrap_or(Timestamp::MAX);
                 let mut tx = self.db.write().await?;
-                tx.create_payment_link(m.tenant, action.debtor_id, &action.invoices, &hash, expires).await?;
+                tx.create_payment_link(m.tenant, action.debtor_id, &action.invoices, None, &hash, expires).await?;
                 tx.commit().await?;
                 Some(format!("{base}/pay/{token}"))
             }

@@ -70,7 +70,12 @@ pub async fn open_link(db: &Db, token_sha256: &str, now: Timestamp) -> Result<Li
         Some(r) => open.iter().filter_map(|i| r.discount(i.total, i.issue_date, today).filter(|d| *d < i.outstanding)).sum(),
         None => Cents::ZERO,
     };
-    let amount = open.iter().map(|i| i.outstanding).sum::<Cents>() - discount;
+    let open_total = open.iter().map(|i| i.outstanding).sum::<Cents>();
+    // An instalment's link pays the instalment (at most what is open); others all, less any reward.
+    let amount = match link.amount {
+        Some(fixed) => fixed.min(open_total),
+        None => open_total - discount,
+    };
     let numbers = open.iter().map(|i| i.number.clone()).collect();
     Ok(LinkState::Pay { tenant: link.tenant, link: link.id, amount, numbers, language, creditor })
 }

@@ -20,6 +20,8 @@ pub struct PaymentLinkRecord {
     pub debtor_id: DebtorId,
     /// The invoices it pays.
     pub invoices: Vec<InvoiceId>,
+    /// A fixed amount to pay (an instalment), at most what is open; none: all that is open.
+    pub amount: Option<Cents>,
     /// When it stops working.
     pub expires_at: Timestamp,
     /// When a person revoked it.
@@ -45,23 +47,25 @@ pub struct ProviderPaymentRecord {
     pub payment_id: Option<PaymentId>,
 }
 
-type LinkRow = (i64, i64, i64, String, Stamp, Option<Stamp>);
+type LinkRow = (i64, i64, i64, String, Option<i64>, Stamp, Option<Stamp>);
 
 impl Tx {
-    /// Stores a payment link under the SHA-256 of its token; its id.
+    /// Stores a payment link under the SHA-256 of its token; its id. With `amount`, the link
+    /// pays that much (at most what is open), else all that is open.
     pub async fn create_payment_link(
         &mut self,
         tenant: TenantId,
         debtor: DebtorId,
         invoices: &[InvoiceId],
+        amount: Option<Cents>,
         token_sha256: &str,
         expires_at: Timestamp,
     ) -> Result<i64> {
         let ids = serde_json::to_string(&invoices.iter().map(|i| i.0).collect::<Vec<_>>()).map_err(|e| corrupt("link invoices", e))?;
         let id: i64 = dispatch!(self, c => sqlx::query_scalar(
-            "INSERT INTO payment_links (tenant_id, debtor_id, token_sha256, invoices, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
-            .bind(tenant.0).bind(debtor.0).bind(token_sha256.to_string()).bind(ids).bind(Stamp::now()).bind(Stamp(expires_at))
+            "INSERT INTO payment_links (tenant_id, debtor_id, token_sha256, invoices, amount, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+            .bind(tenant.0).bind(debtor.0).bind(token_sha256.to_string()).bind(ids).bind(amount.map(Cents::cents)).bind(Stamp::now()).bind(Stamp(expires_at))
             .fetch_one(c).await?);
         Ok(id)
     }
@@ -69,7 +73,7 @@ impl Tx {
     /// The link whose token has this SHA-256, of whichever tenant (the token is the credential).
     pub async fn payment_link_by_token(&mut self, token_sha256: &str) -> Result<Option<PaymentLinkRecord>> {
         let row: Option<LinkRow> = dispatch!(self, c => sqlx::query_as(
-            "SELECT id, tenant_id, debtor_id, invoices, expires_at, revoked_at FROM payment_links WHERE token_sha256 = $1")
+            "SELECT id, tenant_id, debtor_id, invoices, amount, expires_at, revoked_at FROM payment_links WHERE token_sha256 = $1")
             .bind(token_sha256.to_string()).fetch_optional(c).await?);
         row.map(link).transpose()
     }
@@ -77,7 +81,7 @@ impl Tx {
     /// A tenant's link by id.
     pub async fn payment_link(&mut self, tenant: TenantId, id: i64) -> Result<Option<PaymentLinkRecord>> {
         let row: Option<LinkRow> = dispatch!(self, c => sqlx::query_as(
-            "SELECT id, tenant_id, debtor_id, invoices, expires_at, revoked_at FROM payment_links WHERE tenant_id = $1 AND id = $2")
+            "SELECT id, tenant_id, debtor_id, invoices, amount, expires_at, revoked_at FROM payment_links WHERE tenant_id = $1 AND id = $2")
             .bind(tenant.0).bind(id).fetch_optional(c).await?);
         row.map(link).transpose()
     }
@@ -134,13 +138,14 @@ impl Tx {
     }
 }
 
-fn link((id, tenant, debtor, invoices, expires, revoked): LinkRow) -> Result<PaymentLinkRecord> {
+fn link((id, tenant, debtor, invoices, amount, expires, revoked): LinkRow) -> Result<PaymentLinkRecord> {
     let ids: Vec<i64> = serde_json::from_str(&invoices).map_err(|e| corrupt("link invoices", e))?;
     Ok(PaymentLinkRecord {
         id,
         tenant: TenantId(tenant),
         debtor_id: DebtorId(debtor),
         invoices: ids.into_iter().map(InvoiceId).collect(),
+        amount: amount.map(Cents::new).transpose().map_err(|e| corrupt("link amount", e))?,
         expires_at: expires.0,
         revoked_at: revoked.map(|r| r.0),
     })

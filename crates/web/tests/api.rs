@@ -653,6 +653,7 @@ async fn operations_endpoints(db: Db) {
         ("GET", "/messaging-settings"),
         ("PUT", "/messaging-settings"),
         ("POST", "/debtors/{id}/payment-links"),
+        ("POST", "/arrangements/{id}/payment-links"),
         ("GET", "/bank-entries"),
         ("GET", "/bank-entries/{id}"),
         ("POST", "/bank-entries/{id}/match"),
@@ -1430,6 +1431,25 @@ async fn payment_links_and_provider_webhooks(db: Db) {
     let (_, notes) = app.get(&t.key, &format!("/credit-notes?invoice_id={}", fresh["id"])).await;
     assert_eq!(notes["items"][0]["number"], "F-3-KORTING", "{notes}");
     assert_eq!(notes["items"][0]["vat"], 42, "the discount takes its share of the VAT: 2.42 × 21/121");
+
+    // An arrangement: one link per instalment still due, each for that instalment.
+    let d2 = app.debtor(&t, "Karin Kleinbetaler").await;
+    let big = app.invoice(&t, d2, "F-9", "2026-09-01", 30_000).await;
+    let plan = json!({"invoice_ids": [big["id"]], "instalments": [
+        {"due_on": "2099-01-01", "amount": 10_000}, {"due_on": "2099-02-01", "amount": 10_000}, {"due_on": "2099-03-01", "amount": 10_000}]});
+    let (s, arrangement) = app.post(&t.key, &format!("/debtors/{d2}/arrangements"), plan).await;
+    assert_eq!(s, StatusCode::CREATED, "{arrangement}");
+    let (s, links) = app.post(&t.key, &format!("/arrangements/{}/payment-links", arrangement["id"]), json!({})).await;
+    assert_eq!(s, StatusCode::CREATED, "{links}");
+    let links = links.as_array().expect("links").clone();
+    assert_eq!(links.iter().map(|l| l["amount"].as_i64().expect("amount")).collect::<Vec<_>>(), [10_000, 10_000, 10_000]);
+    assert!(browser.get(links[0]["url"].as_str().expect("url")).send().await.expect("open").status().is_redirection());
+    assert_eq!(mollie.created.lock().expect("lock")[2]["amount"]["value"], "100.00");
+    mollie.paid.lock().expect("lock").insert("tr_Fake3".into());
+    assert_eq!(webhook("tr_Fake3").await.expect("webhook").status(), StatusCode::OK);
+    let (s, links) = app.post(&t.key, &format!("/arrangements/{}/payment-links", arrangement["id"]), json!({})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(links.as_array().map(Vec::len), Some(2), "the first instalment is paid: {links}");
 
     // Twilio's callbacks count only when signed over the URL and the sorted parameters.
     let params = [("MessageSid", "SM0000000000000000000000000000000a"), ("MessageStatus", "delivered")];

@@ -69,6 +69,8 @@ CREATE TABLE payment_links (
     debtor_id BIGINT NOT NULL,
     token_sha256 TEXT NOT NULL UNIQUE,
     invoices TEXT NOT NULL,
+    -- A fixed amount (an arrangement's instalment), at most what is open; none: all that is open.
+    amount BIGINT CHECK (amount > 0),
     created_at TIMESTAMPTZ NOT NULL,
     expires_at TIMESTAMPTZ NOT NULL,
     revoked_at TIMESTAMPTZ,

@@ -80,6 +80,8 @@ CREATE TABLE payment_links (
     debtor_id INTEGER NOT NULL,
     token_sha256 TEXT NOT NULL UNIQUE,
     invoices TEXT NOT NULL,
+    -- A fixed amount (an arrangement's instalment), at most what is open; none: all that is open.
+    amount INTEGER CHECK (amount > 0),
     created_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL,
     revoked_at INTEGER,

@@ -30,6 +30,76 @@ pub(super) fn routes() -> OpenApiRouter<App> {
         .routes(routes!(preview_text))
         .routes(routes!(get_settings, save_settings))
         .routes(routes!(create_payment_link))
+        .routes(routes!(instalment_payment_links))
+}
+
+/// Tegoed's public address, which payment links need.
+fn public_url(app: &App) -> Result<String, ApiError> {
+    app.providers.as_ref().map(|p| p.public_url.trim_end_matches('/').to_string()).ok_or_else(|| {
+        ApiError::Conflict(FieldProblem::new("public_url", "payment links need Tegoed's public address (public_url) in the configuration"))
+    })
+}
+
+/// Stores a new link in `tx` and returns it as the debtor gets it.
+async fn issue_link(
+    tx: &mut store::Tx,
+    base: &str,
+    tenant: domain::ids::TenantId,
+    debtor: DebtorId,
+    invoices: &[domain::ids::InvoiceId],
+    amount: Option<domain::money::Cents>,
+) -> Result<PaymentLink, ApiError> {
+    let (token, hash) = channels::psp::new_link_token().map_err(|e| ApiError::Internal(e.to_string()))?;
+    let expires_at = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_hours(24 * channels::outbox::PAY_LINK_DAYS))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    tx.create_payment_link(tenant, debtor, invoices, amount, &hash, expires_at).await?;
+    Ok(PaymentLink { url: format!("{base}/pay/{token}"), expires_at, invoice_ids: invoices.iter().map(|i| i.0).collect(), amount })
+}
+
+/// The payment link of one instalment of an arrangement.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct InstalmentLink {
+    /// When the instalment is due.
+    #[schema(value_type = String, format = Date)]
+    due_on: jiff::civil::Date,
+    /// What is still to pay of it, in cents.
+    amount: i64,
+    /// The link.
+    #[serde(flatten)]
+    link: PaymentLink,
+}
+
+/// A payment link for each instalment of an arrangement still to pay, for the amount still due
+/// on it (payments on the arrangement's invoices count toward the earliest instalments).
+#[utoipa::path(post, path = "/arrangements/{id}/payment-links", tag = "messages", params(("id" = i64, Path, description = "Arrangement id")),
+    responses((status = 201, body = Vec<InstalmentLink>), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn instalment_payment_links(
+    State(app): State<App>,
+    TenantKey(tenant): TenantKey,
+    Path(id): Path<i64>,
+) -> Result<(StatusCode, Json<Vec<InstalmentLink>>), ApiError> {
+    let base = public_url(&app)?;
+    let mut tx = app.db.write().await?;
+    let a = tx.arrangement(tenant, id).await?.ok_or(ApiError::NotFound)?;
+    if a.status != "active" {
+        return Err(ApiError::Conflict(FieldProblem::new("status", format!("the arrangement is {}, not active", a.status))));
+    }
+    let mut covered = a.paid_since;
+    let mut out = Vec::new();
+    for i in &a.schedule.instalments {
+        let paid = covered.min(i.amount);
+        covered = covered - paid;
+        let due = i.amount - paid;
+        if due.is_positive() {
+            let link = issue_link(&mut tx, &base, tenant, a.debtor_id, &a.invoice_ids, Some(due)).await?;
+            out.push(InstalmentLink { due_on: i.due_on, amount: due.cents(), link });
+        }
+    }
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(out)))
 }
 
 /// Which invoices a payment link pays.
@@ -51,6 +121,9 @@ struct PaymentLink {
     expires_at: jiff::Timestamp,
     /// The invoices it pays.
     invoice_ids: Vec<i64>,
+    /// The amount it pays, in cents, when fixed (an instalment); else what is open when opened.
+    #[schema(value_type = Option<i64>)]
+    amount: Option<domain::money::Cents>,
 }
 
 /// A payment link for some or all of a debtor's open invoices (every message carries one of
@@ -101,13 +174,8 @@ async fn create_payment_link(
             open.into_iter().map(|(i, _)| i.id).collect()
         }
     };
-    let (token, hash) = channels::psp::new_link_token().map_err(|e| ApiError::Internal(e.to_string()))?;
-    let expires_at = jiff::Timestamp::now()
-        .checked_add(jiff::SignedDuration::from_hours(24 * channels::outbox::PAY_LINK_DAYS))
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    tx.create_payment_link(tenant, debtor, &invoices, &hash, expires_at).await?;
+    let link = issue_link(&mut tx, &base, tenant, debtor, &invoices, None).await?;
     tx.commit().await?;
-    let link = PaymentLink { url: format!("{base}/pay/{token}"), expires_at, invoice_ids: invoices.iter().map(|i| i.0).collect() };
     Ok((StatusCode::CREATED, Json(link)))
 }
 
