@@ -332,21 +332,6 @@ fn tidy(s: &str) -> String {
     out
 }
 
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Escaped text with its web addresses made links.
 fn linked(line: &str) -> String {
     let mut out = String::new();
@@ -356,10 +341,10 @@ fn linked(line: &str) -> String {
         }
         let trimmed = word.trim_end_matches(['.', ',', ')', ':', ';']);
         if trimmed.starts_with("https://") || trimmed.starts_with("http://") {
-            let e = escape(trimmed);
-            out.push_str(&format!("<a href=\"{e}\">{e}</a>{}", escape(&word[trimmed.len()..])));
+            let e = formats::xml::escape(trimmed);
+            out.push_str(&format!("<a href=\"{e}\">{e}</a>{}", formats::xml::escape(&word[trimmed.len()..])));
         } else {
-            out.push_str(&escape(word));
+            out.push_str(&formats::xml::escape(word));
         }
     }
     out
@@ -407,7 +392,7 @@ fn html(text: &str, payment_link: Option<&str>, title: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{}</title></head>\n\
          <body style=\"font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a;max-width:600px\">\n{body}</body></html>\n",
-        escape(title)
+        formats::xml::escape(title)
     )
 }
 
@@ -416,10 +401,10 @@ fn button_or_link(line: &str, payment_link: Option<&str>) -> String {
     if let Some(link) = payment_link
         && let Some(label) = line.strip_suffix(link).or_else(|| line.strip_suffix(&format!("{link}.")))
     {
-        let e = escape(link);
+        let e = formats::xml::escape(link);
         return format!(
             "{}<a href=\"{e}\" style=\"display:inline-block;background:#0b57d0;color:#ffffff;padding:10px 18px;border-radius:6px;text-decoration:none;font-weight:bold\">{e}</a>",
-            escape(label)
+            formats::xml::escape(label)
         );
     }
     linked(line)

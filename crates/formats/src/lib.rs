@@ -7,6 +7,6 @@ pub mod qr;
 pub mod statement;
 mod text;
 pub mod ubl;
-mod xml;
+pub mod xml;
 
 pub use text::decode_text;

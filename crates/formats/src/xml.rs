@@ -1,4 +1,4 @@
-//! What the XML readers of statements and e-invoices share.
+//! What the XML readers of statements and e-invoices share, and escaping for what Tegoed writes as XML or HTML.
 
 use quick_xml::events::BytesRef;
 
@@ -19,4 +19,20 @@ pub(crate) fn local_name(qualified: &str) -> &str {
         Some(i) => &qualified[i + 1..],
         None => qualified,
     }
+}
+
+/// Text made safe inside XML and HTML elements and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
 }

@@ -43,13 +43,12 @@ pub(crate) fn routes() -> Router<App> {
 /// A short page for the debtor, in their language, that works without scripts.
 fn page(language: Language, status: StatusCode, title: &str, text: &str) -> Response {
     let lang = language.as_str();
-    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
     let body = format!(
         "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{t}</title></head><body style=\"font-family:Arial,Helvetica,sans-serif;font-size:18px;line-height:1.5;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a\">\
          <h1 style=\"font-size:1.4rem\">{t}</h1><p>{x}</p></body></html>\n",
-        t = esc(title),
-        x = esc(text)
+        t = formats::xml::escape(title),
+        x = formats::xml::escape(text)
     );
     (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
 }
