@@ -226,8 +226,75 @@ fn win_ansi(c: char) -> u8 {
     }
 }
 
+/// Letters of names common among Dutch debtors that WinAnsiEncoding lacks, written as the
+/// letter without its mark (Yılmaz → Yilmaz, Wałęsa → Walesa) rather than as `?`.
+fn plain_letter(c: char) -> Option<&'static str> {
+    let table = [
+        ('ı', "i"),
+        ('İ', "I"),
+        ('ş', "s"),
+        ('Ş', "S"),
+        ('ğ', "g"),
+        ('Ğ', "G"),
+        ('ł', "l"),
+        ('Ł', "L"),
+        ('ő', "o"),
+        ('Ő', "O"),
+        ('ű', "u"),
+        ('Ű', "U"),
+        ('ć', "c"),
+        ('Ć', "C"),
+        ('č', "c"),
+        ('Č', "C"),
+        ('ř', "r"),
+        ('Ř', "R"),
+        ('ě', "e"),
+        ('Ě', "E"),
+        ('ą', "a"),
+        ('Ą', "A"),
+        ('ę', "e"),
+        ('Ę', "E"),
+        ('ń', "n"),
+        ('Ń', "N"),
+        ('ś', "s"),
+        ('Ś', "S"),
+        ('ź', "z"),
+        ('Ź', "Z"),
+        ('ż', "z"),
+        ('Ż', "Z"),
+        ('ț', "t"),
+        ('Ț', "T"),
+        ('ţ', "t"),
+        ('Ţ', "T"),
+        ('ș', "s"),
+        ('Ș', "S"),
+        ('ă', "a"),
+        ('Ă', "A"),
+        ('ĳ', "ij"),
+        ('Ĳ', "IJ"),
+        ('đ', "d"),
+        ('Đ', "D"),
+        ('ů', "u"),
+        ('Ů', "U"),
+        ('ė', "e"),
+        ('ā', "a"),
+        ('ē', "e"),
+        ('ī', "i"),
+        ('ū', "u"),
+        ('\u{2212}', "-"),
+    ];
+    table.iter().find(|(from, _)| *from == c).map(|(_, to)| *to)
+}
+
 fn encode(s: &str) -> Vec<u8> {
-    s.chars().map(win_ansi).collect()
+    let mut out = Vec::with_capacity(s.len());
+    for c in s.chars() {
+        match (win_ansi(c), plain_letter(c)) {
+            (b'?', Some(plain)) if c != '?' => out.extend_from_slice(plain.as_bytes()),
+            (b, _) => out.push(b),
+        }
+    }
+    out
 }
 
 /// Width of a text in millimetres.
@@ -449,9 +516,17 @@ fn draw_cover(p: &mut Pages, c: &Cover) {
     p.text(LEFT, 25.0, 16.0, true, &c.title);
     p.y = 32.0;
     for line in &c.lines {
+        // One line per letter: what does not fit the page is cut short, visibly.
+        let mut shown = wrap(line, 9.0, false, TEXT_W).into_iter().next().unwrap_or_default();
+        if shown.len() < line.len() {
+            while !shown.is_empty() && width(&format!("{shown}…"), 9.0, false) > TEXT_W {
+                shown.pop();
+            }
+            shown.push('…');
+        }
         p.room(LEADING);
         p.y += LEADING;
-        p.text(LEFT, p.y, 9.0, false, line);
+        p.text(LEFT, p.y, 9.0, false, &shown);
     }
 }
 
@@ -524,6 +599,7 @@ mod tests {
     #[test]
     fn dutch_and_euro_characters_are_in_win_ansi() {
         assert_eq!(encode("€ 1.752,79 – één"), b"\x80 1.752,79 \x96 \xe9\xe9n".to_vec());
-        assert_eq!(encode("ĳ"), b"?".to_vec());
+        assert_eq!(encode("Yılmaz, Wałęsa"), b"Yilmaz, Walesa".to_vec());
+        assert_eq!(encode("\u{4e2d}"), b"?".to_vec());
     }
 }
