@@ -34,6 +34,10 @@ pub enum MailError {
     /// The message could not be built (an address that is not one).
     #[error("cannot build the message: {0}")]
     Build(String),
+    /// The connection failed in the middle of the transaction, without an answer from the
+    /// server: the message may have been taken. Not to be sent again without a person.
+    #[error("no answer from the mail server; it may have taken the message: {0}")]
+    InDoubt(String),
 }
 
 /// Where and as whom email is sent.
@@ -169,7 +173,7 @@ impl Direct {
         };
         let answer = match tokio::time::timeout(Duration::from_secs(60), conn.send(message.envelope(), &message.formatted())).await {
             Ok(a) => a,
-            Err(_) => return Err(MailError::Transient(format!("{}:{} did not answer within 60 s", self.host, self.port))),
+            Err(_) => return Err(MailError::InDoubt(format!("{}:{} did not answer within 60 s", self.host, self.port))),
         };
         if answer.is_ok() && !conn.has_broken() {
             let mut idle = self.idle.lock().await;
@@ -177,7 +181,9 @@ impl Direct {
                 idle.push(conn);
             }
         }
-        answer.map_err(classify)
+        // A 4xx or 5xx answer says the server did not take it; anything else (the connection
+        // dropped, no answer) leaves it unknown.
+        answer.map_err(|e| if e.is_permanent() || e.is_transient() { classify(e) } else { MailError::InDoubt(e.to_string()) })
     }
 }
 

@@ -71,6 +71,8 @@ pub struct Drained {
     pub failed: u64,
     /// Messages with nothing left to say.
     pub cancelled: u64,
+    /// Messages whose sending broke off without an answer: they wait for a person.
+    pub in_doubt: u64,
     /// Messages another worker had taken over by the time the outcome was recorded.
     pub lost_claims: u64,
 }
@@ -229,6 +231,7 @@ impl Worker {
                             (true, AttemptOutcome::Retry { .. }) => done.retried += 1,
                             (true, AttemptOutcome::Failed { .. }) => done.failed += 1,
                             (true, AttemptOutcome::Cancelled { .. }) => done.cancelled += 1,
+                            (true, AttemptOutcome::InDoubt { .. }) => done.in_doubt += 1,
                         }
                     }
                 });
@@ -240,6 +243,7 @@ impl Worker {
                 total.failed += d.failed;
                 total.cancelled += d.cancelled;
                 total.lost_claims += d.lost_claims;
+                total.in_doubt += d.in_doubt;
             }
         }
     }
@@ -375,6 +379,8 @@ impl Worker {
         let own = tx.message_template(m.tenant, action.kind, debtor.language, debtor.language_level).await?;
         let tried = tx.channels_tried(m.tenant, m.action_id).await?;
         let documents = if m.channel == Channel::Email { tx.invoice_documents(m.tenant, &action.invoices).await? } else { Vec::new() };
+        let wrong_number = matches!(m.channel, Channel::Sms | Channel::Whatsapp)
+            && tx.flags_of(m.tenant, action.debtor_id).await?.iter().any(|f| f.flag == domain::dunning::planner::Flag::WrongNumber);
         tx.commit().await?;
 
         let in_force = |until: Option<jiff::civil::Date>| until.is_none_or(|u| u >= today);
@@ -495,6 +501,12 @@ impl Worker {
                 Ok(Prepared::Letter(Box::new(ReadyLetter { letter, recipient, text: rendered.text })))
             }
             Channel::Sms | Channel::Whatsapp => {
+                if wrong_number {
+                    return Ok(Prepared::Settled(failed_for_good(
+                        "the debtor's phone number is marked wrong since the run".into(),
+                        "undeliverable",
+                    )));
+                }
                 let whatsapp = m.channel == Channel::Whatsapp;
                 // WhatsApp only to a person who opted in (TONE.md; the WhatsApp Business
                 // policy); SMS to anyone with a number.
@@ -565,6 +577,7 @@ impl Worker {
             Err(MailError::Permanent(err)) => AttemptOutcome::Failed { error: err, delivery: "bounced", fallback: e.fallback },
             Err(MailError::Build(err)) => AttemptOutcome::Failed { error: err, delivery: "undeliverable", fallback: e.fallback },
             Err(MailError::Transient(err)) => retry_or_fail(m, attempt, err, e.fallback),
+            Err(MailError::InDoubt(err)) => AttemptOutcome::InDoubt { error: err },
         }
     }
 }

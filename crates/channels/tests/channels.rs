@@ -652,11 +652,41 @@ async fn texts_go_out_by_sms_and_whatsapp_with_consent(db: Db) {
     let bart_action = tx.actions(t, Some(plain), None, page).await.expect("actions");
     tx.commit().await.expect("commit");
     assert_eq!(ans[0].delivery.as_deref(), Some("read"), "read is not undone by a late delivered");
+
+    // A number marked wrong after the run gets no text.
+    let (marked, mi) = with_phone(&db, t, "Dirk Doorgeschakeld", "06 1111 2222", false).await;
+    plan(&db, t, marked, mi, &[Channel::Sms], run).await;
+    let mut tx = db.write().await.expect("tx");
+    tx.set_flag(t, marked, domain::dunning::planner::Flag::WrongNumber, run, Some("called: not his number")).await.expect("flag");
+    tx.commit().await.expect("commit");
+    let before = received.sms.lock().expect("lock").len();
+    assert_eq!(worker.drain().await.expect("drain").failed, 1);
+    assert_eq!(received.sms.lock().expect("lock").len(), before);
     assert_eq!((bart[1].status.as_str(), bart[1].delivery.as_deref()), ("failed", Some("undeliverable")));
     assert_eq!(bart_action[0].status, "unreachable");
 }
 
+/// The server took the message but the connection broke before its answer: the message is in
+/// doubt, waits for a person, and is not sent again by itself.
+async fn a_send_cut_off_before_the_answer_waits_for_a_person(db: Db) {
+    let server = SmtpServer::start(&mail_dir(&format!("drop-{:?}", db.backend())));
+    let t = tenant(&db).await;
+    let (d, i) = debtor_with_invoice(&db, t, "Dropje", "drop@example.nl", 5_000, Language::Nl).await;
+    plan(&db, t, d, i, &[Channel::Email, Channel::Letter], date(2026, 3, 2)).await;
+    let worker = Worker::new(db.clone(), settings(t)).with_mailer(mailer(&server));
+    let first = worker.drain().await.expect("drain");
+    assert_eq!((first.sent, first.in_doubt), (0, 1), "{first:?}");
+    assert_eq!(worker.drain().await.expect("drain").sent, 0, "not sent again by itself");
+    assert_eq!(server.received().len(), 1);
+    let mut tx = db.read().await.expect("tx");
+    let m = tx.messages(t, Some(d), None, store::Page { after: None, limit: 10 }).await.expect("messages");
+    tx.commit().await.expect("commit");
+    assert_eq!(m.len(), 1, "no fallback letter either: the email may have arrived");
+    assert_eq!((m[0].status.as_str(), m[0].attempts[0].outcome.as_deref()), ("in_doubt", Some("in_doubt")));
+}
+
 on_both_backends!(
+    a_send_cut_off_before_the_answer_waits_for_a_person,
     texts_go_out_by_sms_and_whatsapp_with_consent,
     letters_go_into_one_print_file_whose_qr_codes_scan,
     every_action_is_received_once_with_its_parts,

@@ -2,7 +2,9 @@
 python3-aiosmtpd). Every message it accepts is written whole to DIR as one .eml file (written
 to a temporary name, then renamed, so a reader never sees half a message). Recipients whose
 address contains "bounce" are refused for good (550), those containing "later" for now (451),
-as a real mail server does for an unknown mailbox or a full queue.
+as a real mail server does for an unknown mailbox or a full queue; for a recipient containing
+"drop" the message is kept and the connection cut before the answer, as when a network fails
+at the worst moment.
 
     python3 smtp_server.py PORT DIR
 Prints "ready" once it listens.
@@ -33,6 +35,8 @@ class Handler:
         with open(name + ".tmp", "wb") as f:
             f.write(envelope.original_content)
         os.rename(name + ".tmp", name)
+        if any("drop" in r for r in envelope.rcpt_tos):
+            server.transport.abort()
         return "250 2.0.0 Ok: queued as %06d" % self.count
 
 

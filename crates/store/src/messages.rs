@@ -100,6 +100,12 @@ pub enum AttemptOutcome {
         /// Why.
         reason: String,
     },
+    /// The attempt broke off without an answer: the provider may have taken the message. It is
+    /// set `in_doubt` for a person, as after a worker that stopped while sending.
+    InDoubt {
+        /// What happened.
+        error: String,
+    },
 }
 
 /// One attempt to deliver a message, as evidence.
@@ -295,6 +301,7 @@ impl Tx {
             AttemptOutcome::Retry { error, .. } => ("retry", error.clone()),
             AttemptOutcome::Failed { error, .. } => ("failed", error.clone()),
             AttemptOutcome::Cancelled { reason } => ("cancelled", reason.clone()),
+            AttemptOutcome::InDoubt { error } => ("in_doubt", error.clone()),
         };
         let n = dispatch!(self, c => sqlx::query(
             "UPDATE message_attempts SET outcome = $4, detail = $5, finished_at = $6 \
@@ -323,6 +330,11 @@ impl Tx {
                     "UPDATE outbox SET status = 'failed', delivery = $2, claimed_until = NULL, last_error = $3 WHERE id = $1")
                     .bind(m.id).bind(*delivery).bind(error.clone()).execute(c).await?.rows_affected());
                 self.fall_back(m.tenant, m.action_id, m.id, *fallback).await?;
+            }
+            AttemptOutcome::InDoubt { error } => {
+                dispatch!(self, c => sqlx::query(
+                    "UPDATE outbox SET status = 'in_doubt', claimed_until = NULL, last_error = $2 WHERE id = $1")
+                    .bind(m.id).bind(format!("{error}; resend it or leave it")).execute(c).await?.rows_affected());
             }
             AttemptOutcome::Cancelled { reason } => {
                 dispatch!(self, c => sqlx::query(

@@ -450,7 +450,10 @@ async fn run(command: Command, config: Config) -> Result<()> {
             let worker = outbox_worker(&db, &config, channels::outbox::WorkerSettings { lease, parallel, tenants, ..Default::default() })?;
             if once {
                 let d = worker.drain().await?;
-                println!("sent {}, to retry {}, failed {}, cancelled {}", d.sent, d.retried, d.failed, d.cancelled);
+                println!(
+                    "sent {}, to retry {}, failed {}, cancelled {}, in doubt {}",
+                    d.sent, d.retried, d.failed, d.cancelled, d.in_doubt
+                );
             } else {
                 let by: Vec<&str> = worker.channels().iter().map(|c| c.as_str()).collect();
                 println!("delivering the outbox by {} until stopped", by.join(", "));
