@@ -112,13 +112,16 @@ pub struct Worker {
     whatsapp: Option<WhatsAppSender>,
     /// Tegoed's public address, when messages carry payment links.
     pay_links: Option<String>,
+    /// This worker is the installation's only sender: a message on a channel it has no sender
+    /// for fails over to the action's next channel instead of waiting for another worker.
+    sole: bool,
     settings: WorkerSettings,
 }
 
 impl Worker {
     /// A worker over the database with no channel yet (it can still print letters).
     pub fn new(db: Db, settings: WorkerSettings) -> Self {
-        Worker { db, mailer: None, sms: None, whatsapp: None, pay_links: None, settings }
+        Worker { db, mailer: None, sms: None, whatsapp: None, pay_links: None, sole: false, settings }
     }
 
     /// Sends email through `mailer`.
@@ -140,6 +143,14 @@ impl Worker {
         self
     }
 
+    /// Makes this worker the installation's only sender: messages on a channel that is not
+    /// configured (WhatsApp in a policy, without a WhatsApp account) fail over to the action's
+    /// next channel instead of waiting in the outbox for ever.
+    pub fn as_sole_sender(mut self) -> Self {
+        self.sole = true;
+        self
+    }
+
     /// Sends WhatsApp template messages through `whatsapp`.
     pub fn with_whatsapp(mut self, whatsapp: WhatsAppSender) -> Self {
         self.whatsapp = Some(whatsapp);
@@ -148,6 +159,9 @@ impl Worker {
 
     /// The channels this worker delivers.
     pub fn channels(&self) -> Vec<Channel> {
+        if self.sole {
+            return vec![Channel::Email, Channel::Sms, Channel::Whatsapp];
+        }
         let mut c = Vec::new();
         if self.mailer.is_some() {
             c.push(Channel::Email);
@@ -441,6 +455,18 @@ impl Worker {
             // can correct it before the attempts run out.
             Err(e) => return Ok(Prepared::Settled(retry_or_fail(format!("the text does not fill in: {e}")))),
         };
+        let configured = match m.channel {
+            Channel::Email => self.mailer.is_some(),
+            Channel::Sms => self.sms.is_some(),
+            Channel::Whatsapp => self.whatsapp.is_some(),
+            Channel::Letter | Channel::Phone => true,
+        };
+        if !configured {
+            return Ok(Prepared::Settled(failed_for_good(
+                format!("{} is not set up in this installation", m.channel.as_str()),
+                "undeliverable",
+            )));
+        }
         match m.channel {
             Channel::Email => {
                 let Some(mailer) = &self.mailer else { return Ok(Prepared::Settled(retry_or_fail("no mail server configured".into()))) };

@@ -685,7 +685,26 @@ async fn a_send_cut_off_before_the_answer_waits_for_a_person(db: Db) {
     assert_eq!((m[0].status.as_str(), m[0].attempts[0].outcome.as_deref()), ("in_doubt", Some("in_doubt")));
 }
 
+/// The installation's only sender fails a message on a channel it has no account for over to
+/// the action's next channel, instead of leaving it in the outbox.
+async fn a_channel_not_set_up_falls_over_to_the_next(db: Db) {
+    let server = SmtpServer::start(&mail_dir(&format!("sole-{:?}", db.backend())));
+    let t = tenant(&db).await;
+    let (d, i) = debtor_with_invoice(&db, t, "Wendy WhatsApp", "wendy@example.nl", 5_000, Language::Nl).await;
+    plan(&db, t, d, i, &[Channel::Whatsapp, Channel::Email], date(2026, 3, 2)).await;
+    let worker = Worker::new(db.clone(), settings(t)).with_mailer(mailer(&server)).as_sole_sender();
+    let done = worker.drain().await.expect("drain");
+    assert_eq!((done.failed, done.sent), (1, 1), "{done:?}");
+    assert_eq!(server.received().len(), 1);
+    let mut tx = db.read().await.expect("tx");
+    let m = tx.messages(t, Some(d), None, store::Page { after: None, limit: 10 }).await.expect("messages");
+    tx.commit().await.expect("commit");
+    assert!(m[0].last_error.as_deref().is_some_and(|e| e.contains("whatsapp is not set up")), "{:?}", m[0].last_error);
+    assert_eq!((m[1].channel.as_str(), m[1].status.as_str()), ("email", "sent"));
+}
+
 on_both_backends!(
+    a_channel_not_set_up_falls_over_to_the_next,
     a_send_cut_off_before_the_answer_waits_for_a_person,
     texts_go_out_by_sms_and_whatsapp_with_consent,
     letters_go_into_one_print_file_whose_qr_codes_scan,

@@ -455,8 +455,7 @@ async fn run(command: Command, config: Config) -> Result<()> {
                     d.sent, d.retried, d.failed, d.cancelled, d.in_doubt
                 );
             } else {
-                let by: Vec<&str> = worker.channels().iter().map(|c| c.as_str()).collect();
-                println!("delivering the outbox by {} until stopped", by.join(", "));
+                println!("delivering the outbox by {} until stopped", configured_channels(&config).join(", "));
                 worker.run(web::shutdown_signal()).await;
             }
             db.close().await;
@@ -887,8 +886,7 @@ async fn serve(db: Db, config: &Config, demo_key: Option<&str>) -> Result<()> {
     let (stop_sending, stopped) = tokio::sync::oneshot::channel::<()>();
     let sending = match outbox_worker(&db, config, channels::outbox::WorkerSettings::default()) {
         Ok(worker) => {
-            let by: Vec<&str> = worker.channels().iter().map(|c| c.as_str()).collect();
-            println!("  outbox:   delivered by {}", by.join(", "));
+            println!("  outbox:   delivered by {}", configured_channels(config).join(", "));
             Some(tokio::spawn(async move { worker.run(async { stopped.await.unwrap_or(()) }).await }))
         }
         Err(_) => {
@@ -917,7 +915,12 @@ async fn serve(db: Db, config: &Config, demo_key: Option<&str>) -> Result<()> {
 /// The outbox worker with every channel the configuration names; an error when it names none.
 fn outbox_worker(db: &Db, config: &Config, settings: channels::outbox::WorkerSettings) -> Result<channels::outbox::Worker> {
     let parallel = settings.parallel.max(1) as u32;
+    // Without a tenant filter this worker serves everyone, so it is the only sender.
+    let sole = settings.tenants.is_empty();
     let mut worker = channels::outbox::Worker::new(db.clone(), settings);
+    if sole {
+        worker = worker.as_sole_sender();
+    }
     let mut any = false;
     if let Some(url) = &config.smtp_url {
         let mail = channels::email::MailSettings { url: url.clone(), from: config.mail_from.clone(), connections: parallel };
@@ -951,6 +954,21 @@ fn outbox_worker(db: &Db, config: &Config, settings: channels::outbox::WorkerSet
         worker = worker.with_payment_links(b);
     }
     Ok(worker)
+}
+
+/// The channels the configuration sets up.
+fn configured_channels(config: &Config) -> Vec<&'static str> {
+    let mut c = Vec::new();
+    if config.smtp_url.is_some() {
+        c.push("email");
+    }
+    if config.twilio_account_sid.is_some() && config.twilio_auth_token.is_some() && config.twilio_from.is_some() {
+        c.push("sms");
+    }
+    if config.whatsapp_token.is_some() && config.whatsapp_phone_number_id.is_some() {
+        c.push("whatsapp");
+    }
+    c
 }
 
 /// Payment links and the providers' webhooks, when `public_url` is set.
