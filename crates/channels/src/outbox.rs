@@ -112,6 +112,8 @@ pub struct Worker {
     whatsapp: Option<WhatsAppSender>,
     /// Tegoed's public address, when messages carry payment links.
     pay_links: Option<String>,
+    /// Tegoed's public address, when messages carry a link to the debtor's portal.
+    portal_links: Option<String>,
     /// This worker is the installation's only sender: a message on a channel it has no sender
     /// for fails over to the action's next channel instead of waiting for another worker.
     sole: bool,
@@ -121,7 +123,7 @@ pub struct Worker {
 impl Worker {
     /// A worker over the database with no channel yet (it can still print letters).
     pub fn new(db: Db, settings: WorkerSettings) -> Self {
-        Worker { db, mailer: None, sms: None, whatsapp: None, pay_links: None, sole: false, settings }
+        Worker { db, mailer: None, sms: None, whatsapp: None, pay_links: None, portal_links: None, sole: false, settings }
     }
 
     /// Sends email through `mailer`.
@@ -140,6 +142,13 @@ impl Worker {
     /// [`PAY_LINK_DAYS`] days, paying what is open on the message's invoices when opened.
     pub fn with_payment_links(mut self, public_url: &str) -> Self {
         self.pay_links = Some(public_url.trim_end_matches('/').to_string());
+        self
+    }
+
+    /// Puts a link to the debtor's portal in every message: `{public_url}/portal/{token}`,
+    /// valid for [`PAY_LINK_DAYS`] days.
+    pub fn with_portal_links(mut self, public_url: &str) -> Self {
+        self.portal_links = Some(public_url.trim_end_matches('/').to_string());
         self
     }
 
@@ -421,6 +430,18 @@ impl Worker {
             }
             None => None,
         };
+        let portal_link = match &self.portal_links {
+            Some(base) => {
+                let (token, hash) =
+                    crate::psp::new_link_token().map_err(|e| WorkerError::Task(format!("no random source for a portal link: {e}")))?;
+                let expires = Timestamp::now().checked_add(SignedDuration::from_hours(24 * PAY_LINK_DAYS)).unwrap_or(Timestamp::MAX);
+                let mut tx = self.db.write().await?;
+                tx.create_portal_token(m.tenant, action.debtor_id, &hash, expires).await?;
+                tx.commit().await?;
+                Some(format!("{base}/portal/{token}"))
+            }
+            None => None,
+        };
         let facts = Facts {
             tenant: &tenant,
             debtor: &debtor,
@@ -432,7 +453,7 @@ impl Worker {
             channel: m.channel,
             today,
             payment_link: payment_link.as_deref(),
-            portal_link: None,
+            portal_link: portal_link.as_deref(),
         };
         let composed = match compose(&facts) {
             Ok(Some(c)) => c,

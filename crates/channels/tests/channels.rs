@@ -133,7 +133,7 @@ async fn every_action_is_received_once_with_its_parts(db: Db) {
             tx.commit().await.expect("commit");
         }
     }
-    let worker = Worker::new(db.clone(), settings(t)).with_mailer(mailer(&server));
+    let worker = Worker::new(db.clone(), settings(t)).with_mailer(mailer(&server)).with_portal_links("https://tegoed.example.nl/");
     let first = worker.drain().await.expect("drain");
     assert_eq!(first.sent, 12);
     let again = worker.drain().await.expect("drain again");
@@ -160,6 +160,7 @@ async fn every_action_is_received_once_with_its_parts(db: Db) {
     let text = m.subparts[0].get_body().expect("text");
     assert_eq!(m.subparts[0].ctype.mimetype, "text/plain");
     assert!(text.contains("Dear Klant 1,") && text.contains("NL91 ABNA 0417 1643 00") && text.contains("€100.01"), "{text}");
+    assert!(text.contains("https://tegoed.example.nl/portal/"), "every message offers the portal: {text}");
     let related = &m.subparts[1];
     assert_eq!(related.ctype.mimetype, "multipart/related");
     let html = related.subparts[0].get_body().expect("html");

@@ -20,6 +20,7 @@ mod invoices;
 mod messages;
 mod payment_links;
 mod payments;
+mod portal;
 mod tenants;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -33,6 +34,7 @@ pub use idempotency::IdempotencyClaim;
 pub use invoices::{InvoiceDocument, InvoiceFilter, InvoiceRecord};
 pub use messages::{AttemptOutcome, AttemptRecord, ClaimedMessage, MessageAction, MessageRecord, StoredTemplate};
 pub use payment_links::{PaymentLinkRecord, ProviderPaymentRecord};
+pub use portal::PortalAccess;
 pub use tenants::ApiKeyRecord;
 
 /// Why a store operation failed.

@@ -953,6 +953,9 @@ fn outbox_worker(db: &Db, config: &Config, settings: channels::outbox::WorkerSet
     if let (Some(b), Some(_)) = (&base, &config.mollie_api_key) {
         worker = worker.with_payment_links(b);
     }
+    if let Some(b) = &base {
+        worker = worker.with_portal_links(b);
+    }
     Ok(worker)
 }
 

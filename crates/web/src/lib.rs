@@ -6,6 +6,7 @@ pub mod extract;
 pub mod keys;
 pub mod metrics;
 pub mod pay;
+mod portal;
 pub mod problem;
 
 use std::sync::Arc;
@@ -65,6 +66,7 @@ pub fn router(app: App) -> Router {
             }),
         )
         .merge(pay::routes())
+        .merge(portal::routes())
         .route("/", get(home))
         .route("/healthz", get(healthz))
         .route("/metrics", get(render_metrics))

@@ -654,6 +654,8 @@ async fn operations_endpoints(db: Db) {
         ("PUT", "/messaging-settings"),
         ("POST", "/debtors/{id}/payment-links"),
         ("POST", "/arrangements/{id}/payment-links"),
+        ("POST", "/debtors/{id}/portal-links"),
+        ("POST", "/debtors/{id}/portal-links/revoke"),
         ("GET", "/bank-entries"),
         ("GET", "/bank-entries/{id}"),
         ("POST", "/bank-entries/{id}/match"),
@@ -1497,7 +1499,57 @@ async fn payment_links_and_provider_webhooks(db: Db) {
     assert_eq!(post(format!("sha256={sig}")).await.expect("post").status(), StatusCode::NO_CONTENT);
 }
 
+async fn debtor_portal(db: Db) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let providers = web::pay::Providers { public_url: base.clone(), mollie: None, twilio_auth_token: None, whatsapp: None };
+    let state = web::App::new(db, Some(ADMIN.to_string())).with_providers(providers);
+    tokio::spawn(async move { axum::serve(listener, web::router(state)).await.expect("serve") });
+    let app = TestApp { base: base.clone(), http: channels::providers::http_client() };
+    let t = app.tenant("Fietsenwinkel De Spaak B.V.").await;
+    let d = app.debtor(&t, "<b>Jan</b> de Vries").await;
+    app.invoice(&t, d, "F-10", "2026-10-01", 10_000).await;
+    app.invoice(&t, d, "F-11", "2026-11-01", 5_000).await;
+    let desk = json!({"desk": {"name": "Sanne de Boer", "phone": "020 123 4567"}});
+    assert_eq!(app.put(&t.key, "/messaging-settings", desk).await.0, StatusCode::OK);
+    let (s, link) = app.post(&t.key, &format!("/debtors/{d}/portal-links"), json!({})).await;
+    assert_eq!(s, StatusCode::CREATED, "{link}");
+    let url = link["url"].as_str().expect("url").to_string();
+    assert!(url.starts_with(&format!("{base}/portal/")));
+
+    let page = |u: String| async move {
+        let r = channels::providers::http_client().get(u).send().await.expect("get");
+        let (status, headers) = (r.status(), r.headers().clone());
+        (status, headers, r.text().await.expect("body"))
+    };
+    let (s, h, nl) = page(url.clone()).await;
+    assert_eq!(s, StatusCode::OK);
+    let csp = h["content-security-policy"].to_str().expect("csp");
+    assert!(csp.contains("default-src 'none'") && !csp.contains("script-src"), "{csp}");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    for expected in ["Hallo", "F-10", "F-11", "€ 150,00", "NL91 ABNA 0417 1643 00", "<svg", "Sanne de Boer", "&#60;b&#62;Jan&#60;/b&#62;"]
+    {
+        assert!(nl.contains(expected), "'{expected}' is not on the page:\n{nl}");
+    }
+    assert!(!nl.contains("<script") && !nl.contains("<b>Jan"), "{nl}");
+    let (_, _, en) = page(format!("{url}?lang=en")).await;
+    assert!(en.contains("Hello") && en.contains("€150.00") && en.contains("lang=\"en\""), "{en}");
+
+    // A link that does not work says nothing about why, or about whom.
+    let (s, _, unknown) = page(format!("{base}/portal/0123456789abcdef0123456789abcdef")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let other = app.tenant("Ander B.V.").await;
+    assert_eq!(app.post(&other.key, &format!("/debtors/{d}/portal-links/revoke"), json!({})).await.0, StatusCode::NOT_FOUND);
+    let (s, revoked) = app.post(&t.key, &format!("/debtors/{d}/portal-links/revoke"), json!({})).await;
+    assert_eq!((s, revoked["revoked"].as_i64()), (StatusCode::OK, Some(1)));
+    let (s, _, after) = page(url).await;
+    assert_eq!((s, after), (StatusCode::NOT_FOUND, unknown), "a revoked link looks like an unknown one");
+    let css = app.http.get(format!("{base}/portal.css")).send().await.expect("css");
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+}
+
 on_both_backends!(
+    debtor_portal,
     payment_links_and_provider_webhooks,
     message_texts_and_settings,
     payment_qr_code,

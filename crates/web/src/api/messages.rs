@@ -31,6 +31,60 @@ pub(super) fn routes() -> OpenApiRouter<App> {
         .routes(routes!(get_settings, save_settings))
         .routes(routes!(create_payment_link))
         .routes(routes!(instalment_payment_links))
+        .routes(routes!(create_portal_link))
+        .routes(routes!(revoke_portal_links))
+}
+
+/// A link to a debtor's portal.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct PortalLink {
+    /// The link; whoever has it sees the debtor's open invoices, so it goes to the debtor only.
+    url: String,
+    /// When it stops working.
+    #[schema(value_type = String, format = DateTime)]
+    expires_at: jiff::Timestamp,
+}
+
+/// A link to the debtor's portal (every message carries one of its own). Needs `public_url`.
+#[utoipa::path(post, path = "/debtors/{id}/portal-links", tag = "messages", params(("id" = i64, Path, description = "Debtor id")),
+    responses((status = 201, body = PortalLink), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn create_portal_link(
+    State(app): State<App>,
+    TenantKey(tenant): TenantKey,
+    Path(id): Path<i64>,
+) -> Result<(StatusCode, Json<PortalLink>), ApiError> {
+    let base = public_url(&app)?;
+    let mut tx = app.db.write().await?;
+    tx.debtor(tenant, DebtorId(id)).await?.ok_or(ApiError::NotFound)?;
+    let (token, hash) = channels::psp::new_link_token().map_err(|e| ApiError::Internal(e.to_string()))?;
+    let expires_at = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_hours(24 * channels::outbox::PAY_LINK_DAYS))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    tx.create_portal_token(tenant, DebtorId(id), &hash, expires_at).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(PortalLink { url: format!("{base}/portal/{token}"), expires_at })))
+}
+
+/// How many portal links were revoked.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct Revoked {
+    /// Links that worked until now.
+    revoked: u64,
+}
+
+/// Stop every portal link of a debtor (a link that reached someone else); new messages bring
+/// new ones.
+#[utoipa::path(post, path = "/debtors/{id}/portal-links/revoke", tag = "messages", params(("id" = i64, Path, description = "Debtor id")),
+    responses((status = 200, body = Revoked), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+async fn revoke_portal_links(State(app): State<App>, TenantKey(tenant): TenantKey, Path(id): Path<i64>) -> Result<Json<Revoked>, ApiError> {
+    let mut tx = app.db.write().await?;
+    tx.debtor(tenant, DebtorId(id)).await?.ok_or(ApiError::NotFound)?;
+    let revoked = tx.revoke_portal_tokens(tenant, DebtorId(id)).await?;
+    tx.commit().await?;
+    Ok(Json(Revoked { revoked }))
 }
 
 /// Tegoed's public address, which payment links need.
