@@ -18,8 +18,30 @@ use serde::Deserialize;
 use crate::App;
 
 pub(crate) fn routes() -> Router<App> {
-    Router::new().route("/portal/{token}", get(overview)).route("/portal.css", get(stylesheet))
+    Router::new()
+        .route("/portal/{token}", get(overview))
+        .route("/portal/{token}/promise", axum::routing::post(promise))
+        .route("/portal/{token}/dispute", axum::routing::post(dispute))
+        .route("/portal/{token}/cant-pay", axum::routing::post(cant_pay))
+        .route("/portal.css", get(stylesheet))
 }
+
+/// The latest day a debtor can promise to pay by in the portal; later needs an arrangement.
+const PROMISE_DAYS: i32 = 30;
+
+/// Free help with money worries the "I can't pay" flow names (TONE.md): the national Geldfit
+/// line, free, 0800-8115 (reported by Geldfit's own team, blikopnieuws.nl 2022-04), geldfit.nl,
+/// and the municipality's debt help.
+const HELP_NL: [&str; 3] = [
+    "Dank u dat u het ons laat weten. Wij sturen u de komende 30 dagen geen herinneringen en rekenen geen kosten; iemand van ons neemt contact met u op om samen een regeling te vinden.",
+    "Gratis en anoniem hulp bij geldzorgen: Geldfit, telefoon 0800-8115, of geldfit.nl.",
+    "Ook uw gemeente helpt gratis bij schulden (schuldhulpverlening).",
+];
+const HELP_EN: [&str; 3] = [
+    "Thank you for telling us. We will send you no reminders for the next 30 days and add no costs; one of us will contact you to find a plan together.",
+    "Free and anonymous help with money worries: Geldfit, phone 0800-8115 (Dutch), or geldfit.nl.",
+    "Your municipality also helps with debts for free (schuldhulpverlening).",
+];
 
 /// What the portal's pages say, per language.
 struct Words {
@@ -40,6 +62,20 @@ struct Words {
     amount: &'static str,
     reference: &'static str,
     questions: &'static str,
+    promise_title: &'static str,
+    promise_date: &'static str,
+    promise_button: &'static str,
+    promised: &'static str,
+    dispute_title: &'static str,
+    dispute_text: &'static str,
+    dispute_button: &'static str,
+    disputed: &'static str,
+    cant_pay_title: &'static str,
+    cant_pay_intro: &'static str,
+    cant_pay_text: &'static str,
+    cant_pay_button: &'static str,
+    bad_date: &'static str,
+    no_text: &'static str,
 }
 
 fn words(language: Language) -> Words {
@@ -61,7 +97,21 @@ fn words(language: Language) -> Words {
             name: "Ten name van",
             amount: "Bedrag",
             reference: "Kenmerk",
-            questions: "Vragen, of klopt er iets niet?",
+            questions: "Vragen?",
+            promise_title: "Later betalen? Beloof een datum",
+            promise_date: "Ik betaal uiterlijk op",
+            promise_button: "Datum doorgeven",
+            promised: "Dank u. Tot die datum sturen wij u geen herinneringen.",
+            dispute_title: "Klopt er iets niet?",
+            dispute_text: "Wat klopt er niet?",
+            dispute_button: "Doorgeven",
+            disputed: "Dank u. Wij zetten de herinneringen voor deze factuur stop en kijken ernaar. U hoort van ons.",
+            cant_pay_title: "Ik kan nu niet betalen",
+            cant_pay_intro: "Dat kan gebeuren. Laat het ons weten, dan zoeken we samen een oplossing.",
+            cant_pay_text: "Wilt u iets vertellen? (mag leeg blijven)",
+            cant_pay_button: "Laat het weten",
+            bad_date: "Kies een datum vanaf vandaag en binnen 30 dagen. Later betalen? Vraag een betalingsregeling aan.",
+            no_text: "Schrijf kort wat er niet klopt.",
         },
         Language::En => Words {
             title: "Your open invoices",
@@ -80,7 +130,21 @@ fn words(language: Language) -> Words {
             name: "In the name of",
             amount: "Amount",
             reference: "Reference",
-            questions: "Questions, or is something not right?",
+            questions: "Questions?",
+            promise_title: "Paying later? Promise a date",
+            promise_date: "I will pay by",
+            promise_button: "Send the date",
+            promised: "Thank you. Until that date we will send you no reminders.",
+            dispute_title: "Is something not right?",
+            dispute_text: "What is not right?",
+            dispute_button: "Send",
+            disputed: "Thank you. We have stopped the reminders for this invoice and will look into it. You will hear from us.",
+            cant_pay_title: "I can't pay right now",
+            cant_pay_intro: "That happens. Let us know, and we will find a solution together.",
+            cant_pay_text: "Anything you want to tell us? (may stay empty)",
+            cant_pay_button: "Let us know",
+            bad_date: "Choose a date from today and within 30 days. Paying later? Ask for a payment plan.",
+            no_text: "Please write briefly what is not right.",
         },
     }
 }
@@ -93,10 +157,21 @@ struct Row {
     open: String,
 }
 
+/// A message at the top of the page after a form.
+struct Notice {
+    error: bool,
+    lines: Vec<String>,
+}
+
 #[derive(Template)]
 #[template(path = "portal.html")]
 struct Overview {
     lang: &'static str,
+    token: String,
+    csrf: String,
+    today: String,
+    latest: String,
+    notice: Option<Notice>,
     t: Words,
     creditor: String,
     debtor: String,
@@ -144,8 +219,13 @@ fn unavailable() -> Response {
 }
 
 async fn overview(State(app): State<App>, Path(token): Path<String>, Query(q): Query<LangQuery>) -> Response {
-    match render(&app, &token, q.lang.as_deref()).await {
-        Ok(Some(page)) => guarded(StatusCode::OK, page),
+    respond(&app, &token, q.lang.as_deref(), None).await
+}
+
+async fn respond(app: &App, token: &str, lang: Option<&str>, notice: Option<Notice>) -> Response {
+    let status = if notice.as_ref().is_some_and(|n| n.error) { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    match render(app, token, lang, notice).await {
+        Ok(Some(page)) => guarded(status, page),
         Ok(None) => unavailable(),
         Err(e) => {
             tracing::error!(error = %e, "portal page");
@@ -154,7 +234,12 @@ async fn overview(State(app): State<App>, Path(token): Path<String>, Query(q): Q
     }
 }
 
-async fn render(app: &App, token: &str, lang: Option<&str>) -> Result<Option<String>, Box<dyn std::error::Error + Send + Sync>> {
+async fn render(
+    app: &App,
+    token: &str,
+    lang: Option<&str>,
+    notice: Option<Notice>,
+) -> Result<Option<String>, Box<dyn std::error::Error + Send + Sync>> {
     let hash = channels::psp::link_token_hash(token);
     let mut tx = app.db.read().await?;
     let Some(access) = tx.portal_access(&hash).await? else { return Ok(None) };
@@ -244,8 +329,14 @@ async fn render(app: &App, token: &str, lang: Option<&str>) -> Result<Option<Str
         (None, Language::Nl) => format!("Neem contact op met {}.", tenant.legal_name),
         (None, Language::En) => format!("Please contact {}.", tenant.legal_name),
     };
+    let today = crate::today();
     let page = Overview {
         lang: language.as_str(),
+        token: token.to_string(),
+        csrf: csrf_for(&hash),
+        today: today.to_string(),
+        latest: domain::dates::add_days(today, PROMISE_DAYS).to_string(),
+        notice,
         t: words(language),
         creditor: tenant.legal_name.clone(),
         debtor: debtor.contacts.first().map_or(debtor.name.clone(), |c| c.name.clone()),
@@ -263,4 +354,197 @@ async fn render(app: &App, token: &str, lang: Option<&str>) -> Result<Option<Str
 async fn stylesheet() -> Response {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], include_str!("portal.css"))
         .into_response()
+}
+
+/// The form token of a portal: derived from the (secret) portal token, so only a page served
+/// for that token can carry it; a form posted from another site has neither.
+fn csrf_for(token_sha256: &str) -> String {
+    channels::psp::link_token_hash(&format!("tegoed-portal-form:{token_sha256}"))
+}
+
+/// What a portal form sends.
+#[derive(Debug, Default, Deserialize)]
+struct Form {
+    csrf: String,
+    #[serde(default)]
+    date: Option<String>,
+    #[serde(default)]
+    invoice: Option<String>,
+    #[serde(default)]
+    text: Option<String>,
+}
+
+/// The checks every form passes: a portal link that works, the page's own form token, and no
+/// other site as its origin. The access and the debtor's language on success.
+async fn accept(app: &App, token: &str, headers: &axum::http::HeaderMap, form: &Form) -> Result<Option<store::PortalAccess>, Response> {
+    let hash = channels::psp::link_token_hash(token);
+    let origin_ok = match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+        None => true,
+        Some(origin) => {
+            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+            let public = app.providers.as_ref().map(|p| p.public_url.trim_end_matches('/').to_string());
+            origin.ends_with(&format!("//{host}")) || public.is_some_and(|p| p == origin)
+        }
+    };
+    let expected = csrf_for(&hash);
+    let same = expected.len() == form.csrf.len() && expected.bytes().zip(form.csrf.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+    if !origin_ok || !same {
+        return Err(guarded(StatusCode::FORBIDDEN, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>403</title></head><body><p>Dit formulier is verlopen. / This form has expired.</p></body></html>\n".to_string()));
+    }
+    let mut tx = app.db.read().await.map_err(|_| StatusCode::SERVICE_UNAVAILABLE.into_response())?;
+    let access = tx.portal_access(&hash).await.map_err(|_| StatusCode::SERVICE_UNAVAILABLE.into_response())?;
+    let _ = tx.commit().await;
+    Ok(access.filter(|a| a.revoked_at.is_none() && a.expires_at > jiff::Timestamp::now()))
+}
+
+fn notice(error: bool, lines: &[&str]) -> Option<Notice> {
+    Some(Notice { error, lines: lines.iter().map(|l| (*l).to_string()).collect() })
+}
+
+async fn language_of(app: &App, a: &store::PortalAccess, lang: Option<&str>) -> Language {
+    match lang {
+        Some("en") => Language::En,
+        Some("nl") => Language::Nl,
+        _ => match app.db.read().await {
+            Ok(mut tx) => tx.debtor(a.tenant, a.debtor_id).await.ok().flatten().map_or(Language::Nl, |d| d.language),
+            Err(_) => Language::Nl,
+        },
+    }
+}
+
+/// A promise to pay by a date: the track waits until then (and three days' grace).
+async fn promise(
+    State(app): State<App>,
+    Path(token): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let form: Form = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let access = match accept(&app, &token, &headers, &form).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return unavailable(),
+        Err(r) => return r,
+    };
+    let t = words(language_of(&app, &access, q.lang.as_deref()).await);
+    let today = crate::today();
+    let date = form.date.as_deref().and_then(|d| d.parse::<jiff::civil::Date>().ok());
+    let Some(date) = date.filter(|d| *d >= today && *d <= domain::dates::add_days(today, PROMISE_DAYS)) else {
+        return respond(&app, &token, q.lang.as_deref(), notice(true, &[t.bad_date])).await;
+    };
+    let stored = async {
+        let mut tx = app.db.write().await?;
+        let open: Cents = tx.open_invoices_of(access.tenant, access.debtor_id).await?.iter().map(|(i, _)| i.outstanding).sum();
+        let amount = open.is_positive().then_some(open);
+        tx.add_pause(
+            access.tenant,
+            access.debtor_id,
+            None,
+            "promise",
+            Some(date),
+            amount,
+            "beloofd in het portaal / promised in the portal",
+        )
+        .await?;
+        tx.commit().await
+    };
+    match stored.await {
+        Ok(()) => respond(&app, &token, q.lang.as_deref(), notice(false, &[t.promised])).await,
+        Err(e) => {
+            tracing::error!(error = %e, "portal promise");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// A dispute of one invoice: its reminders stop at once, and a person looks at it.
+async fn dispute(
+    State(app): State<App>,
+    Path(token): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let form: Form = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let access = match accept(&app, &token, &headers, &form).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return unavailable(),
+        Err(r) => return r,
+    };
+    let t = words(language_of(&app, &access, q.lang.as_deref()).await);
+    let text: String = form.text.unwrap_or_default().trim().chars().take(2000).collect();
+    if text.is_empty() {
+        return respond(&app, &token, q.lang.as_deref(), notice(true, &[t.no_text])).await;
+    }
+    let number = form.invoice.unwrap_or_default();
+    let stored = async {
+        let mut tx = app.db.write().await?;
+        let open = tx.open_invoices_of(access.tenant, access.debtor_id).await?;
+        let ids: Vec<_> = open.iter().map(|(i, _)| i.id).collect();
+        let invoice = tx.invoices_by_id(access.tenant, &ids).await?.into_iter().find(|i| i.number == number);
+        let found = invoice.is_some();
+        if let Some(inv) = invoice {
+            tx.add_pause(
+                access.tenant,
+                access.debtor_id,
+                Some(inv.id),
+                "dispute",
+                None,
+                None,
+                &format!("via het portaal / in the portal: {text}"),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok::<bool, store::StoreError>(found)
+    };
+    match stored.await {
+        Ok(true) => respond(&app, &token, q.lang.as_deref(), notice(false, &[t.disputed])).await,
+        Ok(false) => respond(&app, &token, q.lang.as_deref(), notice(true, &[t.no_text])).await,
+        Err(e) => {
+            tracing::error!(error = %e, "portal dispute");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// "I can't pay": thanks, the track waits 30 days, the file is flagged for a person, and the
+/// page names where free help is.
+async fn cant_pay(
+    State(app): State<App>,
+    Path(token): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let form: Form = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let access = match accept(&app, &token, &headers, &form).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return unavailable(),
+        Err(r) => return r,
+    };
+    let language = language_of(&app, &access, q.lang.as_deref()).await;
+    let text: String = form.text.unwrap_or_default().trim().chars().take(2000).collect();
+    let today = crate::today();
+    let reason = if text.is_empty() {
+        "kan niet betalen (portaal) / can't pay (portal)".to_string()
+    } else {
+        format!("kan niet betalen (portaal) / can't pay (portal): {text}")
+    };
+    let stored = async {
+        let mut tx = app.db.write().await?;
+        tx.add_pause(access.tenant, access.debtor_id, None, "hold", Some(domain::dates::add_days(today, 30)), None, &reason).await?;
+        tx.set_flag(access.tenant, access.debtor_id, domain::dunning::planner::Flag::CantPay, today, Some(&reason)).await?;
+        tx.commit().await
+    };
+    match stored.await {
+        Ok(()) => {
+            let lines: &[&str] = if language == Language::Nl { &HELP_NL } else { &HELP_EN };
+            respond(&app, &token, q.lang.as_deref(), notice(false, lines)).await
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "portal can't pay");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }

@@ -1535,6 +1535,44 @@ async fn debtor_portal(db: Db) {
     let (_, _, en) = page(format!("{url}?lang=en")).await;
     assert!(en.contains("Hello") && en.contains("€150.00") && en.contains("lang=\"en\""), "{en}");
 
+    // Forms: only with the page's own form token, and not from another site.
+    let csrf = nl.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("form token").to_string();
+    let post = |path: &str, form: Vec<(&str, String)>, origin: Option<&str>| {
+        let mut req = app.http.post(format!("{url}/{path}")).form(&form);
+        if let Some(o) = origin {
+            req = req.header("Origin", o.to_string());
+        }
+        async move {
+            let r = req.send().await.expect("post");
+            (r.status(), r.text().await.expect("body"))
+        }
+    };
+    let (s, _) = post("promise", vec![("csrf", "forged".into()), ("date", web::today().to_string())], None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = post("promise", vec![("csrf", csrf.clone()), ("date", web::today().to_string())], Some("https://evil.example")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let far = domain::dates::add_days(web::today(), 90).to_string();
+    let (s, body) = post("promise", vec![("csrf", csrf.clone()), ("date", far)], Some(&base)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("betalingsregeling"), "{body}");
+    let soon = domain::dates::add_days(web::today(), 10).to_string();
+    let (s, body) = post("promise", vec![("csrf", csrf.clone()), ("date", soon.clone())], Some(&base)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("Tot die datum sturen wij u geen herinneringen"), "{body}");
+    let (s, body) =
+        post("dispute", vec![("csrf", csrf.clone()), ("invoice", "F-11".into()), ("text", "Fiets nooit geleverd".into())], None).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, body) = post("cant-pay", vec![("csrf", csrf.clone()), ("text", "Baan kwijt".into())], None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("0800-8115") && body.contains("gemeente"), "{body}");
+    let (_, pauses) = app.get(&t.key, &format!("/debtors/{d}/pauses")).await;
+    let kinds: Vec<&str> = pauses.as_array().expect("pauses").iter().map(|p| p["kind"].as_str().expect("kind")).collect();
+    assert_eq!(kinds, ["promise", "dispute", "hold"], "{pauses}");
+    assert_eq!(pauses[0]["until"], soon.as_str());
+    assert!(pauses[1]["reason"].as_str().expect("reason").contains("Fiets nooit geleverd"));
+    let (_, flags) = app.get(&t.key, &format!("/debtors/{d}/flags")).await;
+    assert_eq!(flags[0]["flag"], "cant_pay", "{flags}");
+
     // A link that does not work says nothing about why, or about whom.
     let (s, _, unknown) = page(format!("{base}/portal/0123456789abcdef0123456789abcdef")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
