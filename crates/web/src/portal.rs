@@ -23,6 +23,7 @@ pub(crate) fn routes() -> Router<App> {
         .route("/portal/{token}/promise", axum::routing::post(promise))
         .route("/portal/{token}/dispute", axum::routing::post(dispute))
         .route("/portal/{token}/cant-pay", axum::routing::post(cant_pay))
+        .route("/portal/{token}/preferences", axum::routing::post(preferences))
         .route("/portal.css", get(stylesheet))
 }
 
@@ -75,6 +76,11 @@ struct Words {
     cant_pay_text: &'static str,
     cant_pay_button: &'static str,
     bad_date: &'static str,
+    preferences_title: &'static str,
+    preferences_language: &'static str,
+    preferences_letters: &'static str,
+    preferences_button: &'static str,
+    preferences_saved: &'static str,
     no_text: &'static str,
 }
 
@@ -111,6 +117,11 @@ fn words(language: Language) -> Words {
             cant_pay_text: "Wilt u iets vertellen? (mag leeg blijven)",
             cant_pay_button: "Laat het weten",
             bad_date: "Kies een datum vanaf vandaag en binnen 30 dagen. Later betalen? Vraag een betalingsregeling aan.",
+            preferences_title: "Hoe wilt u berichten van ons krijgen?",
+            preferences_language: "Taal van onze berichten",
+            preferences_letters: "Ik krijg liever brieven per post",
+            preferences_button: "Opslaan",
+            preferences_saved: "Opgeslagen. Onze volgende berichten volgen uw keuze.",
             no_text: "Schrijf kort wat er niet klopt.",
         },
         Language::En => Words {
@@ -144,6 +155,11 @@ fn words(language: Language) -> Words {
             cant_pay_text: "Anything you want to tell us? (may stay empty)",
             cant_pay_button: "Let us know",
             bad_date: "Choose a date from today and within 30 days. Paying later? Ask for a payment plan.",
+            preferences_title: "How would you like to hear from us?",
+            preferences_language: "Language of our messages",
+            preferences_letters: "I prefer letters by post",
+            preferences_button: "Save",
+            preferences_saved: "Saved. Our next messages follow your choice.",
             no_text: "Please write briefly what is not right.",
         },
     }
@@ -167,6 +183,8 @@ struct Notice {
 #[template(path = "portal.html")]
 struct Overview {
     lang: &'static str,
+    debtor_language: &'static str,
+    prefers_letters: bool,
     token: String,
     csrf: String,
     today: String,
@@ -332,6 +350,8 @@ async fn render(
     let today = crate::today();
     let page = Overview {
         lang: language.as_str(),
+        debtor_language: debtor.language.as_str(),
+        prefers_letters: debtor.digital_affinity == domain::debtor::DigitalAffinity::Offline,
         token: token.to_string(),
         csrf: csrf_for(&hash),
         today: today.to_string(),
@@ -372,6 +392,10 @@ struct Form {
     invoice: Option<String>,
     #[serde(default)]
     text: Option<String>,
+    #[serde(default)]
+    language: Option<String>,
+    #[serde(default)]
+    letters: Option<String>,
 }
 
 /// The checks every form passes: a portal link that works, the page's own form token, and no
@@ -544,6 +568,44 @@ async fn cant_pay(
         }
         Err(e) => {
             tracing::error!(error = %e, "portal can't pay");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// The debtor's own choices: the language of messages, and letters by post instead of email and
+/// texts (the planner then gives the debtor the track for the hardly online).
+async fn preferences(
+    State(app): State<App>,
+    Path(token): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let form: Form = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let access = match accept(&app, &token, &headers, &form).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return unavailable(),
+        Err(r) => return r,
+    };
+    let language = match form.language.as_deref() {
+        Some("en") => Language::En,
+        _ => Language::Nl,
+    };
+    let letters = form.letters.as_deref() == Some("yes");
+    let stored = async {
+        let mut tx = app.db.write().await?;
+        if let Some(mut d) = tx.debtor(access.tenant, access.debtor_id).await? {
+            d.language = language;
+            d.digital_affinity = if letters { domain::debtor::DigitalAffinity::Offline } else { domain::debtor::DigitalAffinity::Online };
+            tx.update_debtor(&d).await?;
+        }
+        tx.commit().await
+    };
+    match stored.await {
+        // The page answers in the language just chosen.
+        Ok(()) => respond(&app, &token, Some(language.as_str()), notice(false, &[words(language).preferences_saved])).await,
+        Err(e) => {
+            tracing::error!(error = %e, "portal preferences");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }

@@ -1572,6 +1572,12 @@ async fn debtor_portal(db: Db) {
     assert!(pauses[1]["reason"].as_str().expect("reason").contains("Fiets nooit geleverd"));
     let (_, flags) = app.get(&t.key, &format!("/debtors/{d}/flags")).await;
     assert_eq!(flags[0]["flag"], "cant_pay", "{flags}");
+    // Preferences: English, and letters by post.
+    let (s, body) = post("preferences", vec![("csrf", csrf.clone()), ("language", "en".into()), ("letters", "yes".into())], None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("Saved. Our next messages follow your choice."), "{body}");
+    let (_, debtor) = app.get(&t.key, &format!("/debtors/{d}")).await;
+    assert_eq!((debtor["language"].as_str(), debtor["digital_affinity"].as_str()), (Some("en"), Some("offline")), "{debtor}");
 
     // A link that does not work says nothing about why, or about whom.
     let (s, _, unknown) = page(format!("{base}/portal/0123456789abcdef0123456789abcdef")).await;
