@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -63,6 +63,8 @@ struct Words {
     amount: &'static str,
     reference: &'static str,
     questions: &'static str,
+    pay_this: &'static str,
+    pay_selected: &'static str,
     promise_title: &'static str,
     promise_date: &'static str,
     promise_button: &'static str,
@@ -104,6 +106,8 @@ fn words(language: Language) -> Words {
             amount: "Bedrag",
             reference: "Kenmerk",
             questions: "Vragen?",
+            pay_this: "Betalen",
+            pay_selected: "Alleen de aangevinkte betalen",
             promise_title: "Later betalen? Beloof een datum",
             promise_date: "Ik betaal uiterlijk op",
             promise_button: "Datum doorgeven",
@@ -142,6 +146,8 @@ fn words(language: Language) -> Words {
             amount: "Amount",
             reference: "Reference",
             questions: "Questions?",
+            pay_this: "Pay",
+            pay_selected: "Pay only the ticked ones",
             promise_title: "Paying later? Promise a date",
             promise_date: "I will pay by",
             promise_button: "Send the date",
@@ -167,6 +173,8 @@ fn words(language: Language) -> Words {
 
 /// One open invoice on the page.
 struct Row {
+    /// Part of what the page asks to pay now.
+    selected: bool,
     number: String,
     issued: String,
     due: String,
@@ -236,13 +244,22 @@ fn unavailable() -> Response {
     )
 }
 
-async fn overview(State(app): State<App>, Path(token): Path<String>, Query(q): Query<LangQuery>) -> Response {
-    respond(&app, &token, q.lang.as_deref(), None).await
+async fn overview(State(app): State<App>, Path(token): Path<String>, RawQuery(query): RawQuery) -> Response {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
+    let lang = pairs.iter().find(|(k, _)| k == "lang").map(|(_, v)| v.clone());
+    let selected: Vec<String> = pairs.into_iter().filter(|(k, _)| k == "select").map(|(_, v)| v).collect();
+    respond_with(&app, &token, lang.as_deref(), None, &selected).await
 }
 
 async fn respond(app: &App, token: &str, lang: Option<&str>, notice: Option<Notice>) -> Response {
+    respond_with(app, token, lang, notice, &[]).await
+}
+
+/// The overview; with `selected` invoice numbers, the total, QR code and payment link are for
+/// those only.
+async fn respond_with(app: &App, token: &str, lang: Option<&str>, notice: Option<Notice>, selected: &[String]) -> Response {
     let status = if notice.as_ref().is_some_and(|n| n.error) { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    match render(app, token, lang, notice).await {
+    match render(app, token, lang, notice, selected).await {
         Ok(Some(page)) => guarded(status, page),
         Ok(None) => unavailable(),
         Err(e) => {
@@ -257,6 +274,7 @@ async fn render(
     token: &str,
     lang: Option<&str>,
     notice: Option<Notice>,
+    selected: &[String],
 ) -> Result<Option<String>, Box<dyn std::error::Error + Send + Sync>> {
     let hash = channels::psp::link_token_hash(token);
     let mut tx = app.db.read().await?;
@@ -276,11 +294,17 @@ async fn render(
         Some("nl") => Language::Nl,
         _ => debtor.language,
     };
-    let open: Vec<_> = invoices.iter().filter(|i| i.status == InvoiceStatus::Open && i.outstanding.is_positive()).collect();
+    let all: Vec<_> = invoices.iter().filter(|i| i.status == InvoiceStatus::Open && i.outstanding.is_positive()).collect();
+    // What to pay now: the ticked invoices, or all when none (or none that is open) is ticked.
+    let chosen =
+        |number: &str| selected.is_empty() || selected.iter().any(|s| s == number) || !all.iter().any(|i| selected.contains(&i.number));
+    let open: Vec<_> = all.iter().copied().filter(|i| chosen(&i.number)).collect();
+    let open_ids: Vec<_> = open.iter().map(|i| i.id).collect();
     let total: Cents = open.iter().map(|i| i.outstanding).sum();
-    let rows = open
+    let rows = all
         .iter()
         .map(|i| Row {
+            selected: chosen(&i.number),
             number: i.number.clone(),
             issued: written(i.issue_date, language),
             due: written(i.due_date, language),

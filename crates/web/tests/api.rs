@@ -1534,6 +1534,12 @@ async fn debtor_portal(db: Db) {
     assert!(!nl.contains("<script") && !nl.contains("<b>Jan"), "{nl}");
     let (_, _, en) = page(format!("{url}?lang=en")).await;
     assert!(en.contains("Hello") && en.contains("€150.00") && en.contains("lang=\"en\""), "{en}");
+    // Paying some: the total and the QR code are for the ticked invoice only.
+    let (s, _, some) = page(format!("{url}?select=F-11")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(some.contains("€ 50,00") && !some.contains("€ 150,00"), "{some}");
+    assert!(some.contains("value=\"F-11\" id=\"select-2\" aria-label=\"Betalen F-11\" checked"), "{some}");
+    assert!(!some.contains("value=\"F-10\" id=\"select-1\" aria-label=\"Betalen F-10\" checked"), "{some}");
 
     // Forms: only with the page's own form token, and not from another site.
     let csrf = nl.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("form token").to_string();
