@@ -262,10 +262,7 @@ async fn respond_with(app: &App, token: &str, lang: Option<&str>, notice: Option
     match render(app, token, lang, notice, selected).await {
         Ok(Some(page)) => guarded(status, page),
         Ok(None) => unavailable(),
-        Err(e) => {
-            tracing::error!(error = %e, "portal page");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Err(e) => failed("portal page", &e),
     }
 }
 
@@ -445,6 +442,22 @@ async fn accept(app: &App, token: &str, headers: &axum::http::HeaderMap, form: &
     Ok(access.filter(|a| a.revoked_at.is_none() && a.expires_at > jiff::Timestamp::now()))
 }
 
+/// A form that passed [`accept`], read, with the access it was sent under; else the answer to
+/// give (refused, or the page of a link that does not work).
+async fn accepted(app: &App, token: &str, headers: &axum::http::HeaderMap, body: &[u8]) -> Result<(store::PortalAccess, Form), Response> {
+    let form: Form = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    match accept(app, token, headers, &form).await? {
+        Some(access) => Ok((access, form)),
+        None => Err(unavailable()),
+    }
+}
+
+/// A fault on our side while handling a portal form: logged, and a bare 500 for the debtor.
+fn failed(what: &str, e: &dyn std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "{what}");
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+}
+
 fn notice(error: bool, lines: &[&str]) -> Option<Notice> {
     Some(Notice { error, lines: lines.iter().map(|l| (*l).to_string()).collect() })
 }
@@ -468,10 +481,8 @@ async fn promise(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let form: Form = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let access = match accept(&app, &token, &headers, &form).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return unavailable(),
+    let (access, form) = match accepted(&app, &token, &headers, &body).await {
+        Ok(ok) => ok,
         Err(r) => return r,
     };
     let t = words(language_of(&app, &access, q.lang.as_deref()).await);
@@ -498,10 +509,7 @@ async fn promise(
     };
     match stored.await {
         Ok(()) => respond(&app, &token, q.lang.as_deref(), notice(false, &[t.promised])).await,
-        Err(e) => {
-            tracing::error!(error = %e, "portal promise");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Err(e) => failed("portal promise", &e),
     }
 }
 
@@ -513,10 +521,8 @@ async fn dispute(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let form: Form = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let access = match accept(&app, &token, &headers, &form).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return unavailable(),
+    let (access, form) = match accepted(&app, &token, &headers, &body).await {
+        Ok(ok) => ok,
         Err(r) => return r,
     };
     let t = words(language_of(&app, &access, q.lang.as_deref()).await);
@@ -549,10 +555,7 @@ async fn dispute(
     match stored.await {
         Ok(true) => respond(&app, &token, q.lang.as_deref(), notice(false, &[t.disputed])).await,
         Ok(false) => respond(&app, &token, q.lang.as_deref(), notice(true, &[t.no_text])).await,
-        Err(e) => {
-            tracing::error!(error = %e, "portal dispute");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Err(e) => failed("portal dispute", &e),
     }
 }
 
@@ -565,10 +568,8 @@ async fn cant_pay(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let form: Form = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let access = match accept(&app, &token, &headers, &form).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return unavailable(),
+    let (access, form) = match accepted(&app, &token, &headers, &body).await {
+        Ok(ok) => ok,
         Err(r) => return r,
     };
     let language = language_of(&app, &access, q.lang.as_deref()).await;
@@ -590,10 +591,7 @@ async fn cant_pay(
             let lines: &[&str] = if language == Language::Nl { &HELP_NL } else { &HELP_EN };
             respond(&app, &token, q.lang.as_deref(), notice(false, lines)).await
         }
-        Err(e) => {
-            tracing::error!(error = %e, "portal can't pay");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Err(e) => failed("portal can't pay", &e),
     }
 }
 
@@ -605,10 +603,8 @@ async fn preferences(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let form: Form = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let access = match accept(&app, &token, &headers, &form).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return unavailable(),
+    let (access, form) = match accepted(&app, &token, &headers, &body).await {
+        Ok(ok) => ok,
         Err(r) => return r,
     };
     let language = match form.language.as_deref() {
@@ -628,9 +624,6 @@ async fn preferences(
     match stored.await {
         // The page answers in the language just chosen.
         Ok(()) => respond(&app, &token, Some(language.as_str()), notice(false, &[words(language).preferences_saved])).await,
-        Err(e) => {
-            tracing::error!(error = %e, "portal preferences");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Err(e) => failed("portal preferences", &e),
     }
 }
