@@ -56,10 +56,6 @@ impl Default for WorkerSettings {
     }
 }
 
-/// How long a payment link in a message works: long enough for a reminder read late and the
-/// next steps of the track, after which a new message brings a new link.
-pub const PAY_LINK_DAYS: i64 = 120;
-
 /// What one pass over the outbox did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Drained {
@@ -139,14 +135,14 @@ impl Worker {
     }
 
     /// Puts a payment link in every message: `{public_url}/pay/{token}`, valid for
-    /// [`PAY_LINK_DAYS`] days, paying what is open on the message's invoices when opened.
+    /// [`crate::psp::LINK_DAYS`] days, paying what is open on the message's invoices when opened.
     pub fn with_payment_links(mut self, public_url: &str) -> Self {
         self.pay_links = Some(public_url.trim_end_matches('/').to_string());
         self
     }
 
     /// Puts a link to the debtor's portal in every message: `{public_url}/portal/{token}`,
-    /// valid for [`PAY_LINK_DAYS`] days.
+    /// valid for [`crate::psp::LINK_DAYS`] days.
     pub fn with_portal_links(mut self, public_url: &str) -> Self {
         self.portal_links = Some(public_url.trim_end_matches('/').to_string());
         self
@@ -418,30 +414,23 @@ impl Worker {
             delivery,
             fallback: fallback(&action.channels, &tried),
         };
-        let payment_link = match &self.pay_links {
-            Some(base) => {
-                let (token, hash) =
-                    crate::psp::new_link_token().map_err(|e| WorkerError::Task(format!("no random source for a payment link: {e}")))?;
-                let expires = Timestamp::now().checked_add(SignedDuration::from_hours(24 * PAY_LINK_DAYS)).unwrap_or(Timestamp::MAX);
-                let mut tx = self.db.write().await?;
-                tx.create_payment_link(m.tenant, action.debtor_id, &action.invoices, None, &hash, expires).await?;
-                tx.commit().await?;
-                Some(format!("{base}/pay/{token}"))
+        // The message's own links, stored before it goes out.
+        let new_link =
+            || crate::psp::new_link(crate::psp::LINK_DAYS).map_err(|e| WorkerError::Task(format!("no random source for a link: {e}")));
+        let pay = self.pay_links.as_ref().map(|base| new_link().map(|l| (base, l))).transpose()?;
+        let portal = self.portal_links.as_ref().map(|base| new_link().map(|l| (base, l))).transpose()?;
+        if pay.is_some() || portal.is_some() {
+            let mut tx = self.db.write().await?;
+            if let Some((_, l)) = &pay {
+                tx.create_payment_link(m.tenant, action.debtor_id, &action.invoices, None, &l.sha256, l.expires_at).await?;
             }
-            None => None,
-        };
-        let portal_link = match &self.portal_links {
-            Some(base) => {
-                let (token, hash) =
-                    crate::psp::new_link_token().map_err(|e| WorkerError::Task(format!("no random source for a portal link: {e}")))?;
-                let expires = Timestamp::now().checked_add(SignedDuration::from_hours(24 * PAY_LINK_DAYS)).unwrap_or(Timestamp::MAX);
-                let mut tx = self.db.write().await?;
-                tx.create_portal_token(m.tenant, action.debtor_id, &hash, expires).await?;
-                tx.commit().await?;
-                Some(format!("{base}/portal/{token}"))
+            if let Some((_, l)) = &portal {
+                tx.create_portal_token(m.tenant, action.debtor_id, &l.sha256, l.expires_at).await?;
             }
-            None => None,
-        };
+            tx.commit().await?;
+        }
+        let payment_link = pay.map(|(base, l)| format!("{base}/pay/{}", l.token));
+        let portal_link = portal.map(|(base, l)| format!("{base}/portal/{}", l.token));
         let facts = Facts {
             tenant: &tenant,
             debtor: &debtor,

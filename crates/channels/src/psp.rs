@@ -21,14 +21,32 @@ use domain::money::Cents;
 
 use crate::providers::{ProviderError, http_client};
 
-/// A new link's token (128 random bits, shown once, in the message) and the SHA-256 it is
-/// stored under; an error when the OS has no random source (then no link is safe to give out).
-pub fn new_link_token() -> Result<(String, String), getrandom::Error> {
+/// How long a link in a message works (a payment link, a portal link): long enough for a
+/// reminder read late and the next steps of the track, after which a new message brings a new
+/// link.
+pub const LINK_DAYS: i64 = 120;
+
+/// A new link's credential: the token (128 random bits, shown once, in the message), the
+/// SHA-256 it is stored and found under, and when it stops working.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLink {
+    /// The token, hex.
+    pub token: String,
+    /// Its SHA-256, hex.
+    pub sha256: String,
+    /// When it stops working.
+    pub expires_at: jiff::Timestamp,
+}
+
+/// A new link valid for `days` days; an error when the OS has no random source (then no link
+/// is safe to give out).
+pub fn new_link(days: i64) -> Result<NewLink, getrandom::Error> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes)?;
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let hash = link_token_hash(&token);
-    Ok((token, hash))
+    let sha256 = link_token_hash(&token);
+    let expires_at = jiff::Timestamp::now().checked_add(jiff::SignedDuration::from_hours(24 * days)).unwrap_or(jiff::Timestamp::MAX);
+    Ok(NewLink { token, sha256, expires_at })
 }
 
 /// The SHA-256 (hex) a link's token is stored and found under.
@@ -194,10 +212,12 @@ mod tests {
         assert_eq!(mollie_value(Cents::new(175_279).expect("cents")), "1752.79");
         assert_eq!(mollie_value(Cents::new(1_000).expect("cents")), "10.00");
         assert_eq!(mollie_value(Cents::new(5).expect("cents")), "0.05");
-        let (a, ha) = new_link_token().expect("random");
-        let (b, _) = new_link_token().expect("random");
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 32);
-        assert_eq!(link_token_hash(&a), ha);
+        let a = new_link(LINK_DAYS).expect("random");
+        let b = new_link(LINK_DAYS).expect("random");
+        assert_ne!(a.token, b.token);
+        assert_eq!(a.token.len(), 32);
+        assert_eq!(link_token_hash(&a.token), a.sha256);
+        let hours = a.expires_at.duration_since(jiff::Timestamp::now()).as_hours();
+        assert!((24 * LINK_DAYS - 1..=24 * LINK_DAYS).contains(&hours), "{hours}");
     }
 }

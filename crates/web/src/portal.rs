@@ -341,12 +341,11 @@ async fn render(
     // With a payment provider, a fresh payment link for what is open now.
     let pay_link = match (&app.providers, total.is_positive()) {
         (Some(p), true) if p.mollie.is_some() => {
-            let (token, hash) = channels::psp::new_link_token()?;
-            let expires = jiff::Timestamp::now().checked_add(jiff::SignedDuration::from_hours(24))?;
+            let link = channels::psp::new_link(1)?;
             let mut tx = app.db.write().await?;
-            tx.create_payment_link(access.tenant, access.debtor_id, &open_ids, None, &hash, expires).await?;
+            tx.create_payment_link(access.tenant, access.debtor_id, &open_ids, None, &link.sha256, link.expires_at).await?;
             tx.commit().await?;
-            Some(format!("{}/pay/{token}", p.public_url.trim_end_matches('/')))
+            Some(format!("{}/pay/{}", p.public_url.trim_end_matches('/'), link.token))
         }
         _ => None,
     };

@@ -58,13 +58,10 @@ async fn create_portal_link(
     let base = public_url(&app)?;
     let mut tx = app.db.write().await?;
     tx.debtor(tenant, DebtorId(id)).await?.ok_or(ApiError::NotFound)?;
-    let (token, hash) = channels::psp::new_link_token().map_err(|e| ApiError::Internal(e.to_string()))?;
-    let expires_at = jiff::Timestamp::now()
-        .checked_add(jiff::SignedDuration::from_hours(24 * channels::outbox::PAY_LINK_DAYS))
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    tx.create_portal_token(tenant, DebtorId(id), &hash, expires_at).await?;
+    let link = channels::psp::new_link(channels::psp::LINK_DAYS).map_err(|e| ApiError::Internal(e.to_string()))?;
+    tx.create_portal_token(tenant, DebtorId(id), &link.sha256, link.expires_at).await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(PortalLink { url: format!("{base}/portal/{token}"), expires_at })))
+    Ok((StatusCode::CREATED, Json(PortalLink { url: format!("{base}/portal/{}", link.token), expires_at: link.expires_at })))
 }
 
 /// How many portal links were revoked.
@@ -103,12 +100,14 @@ async fn issue_link(
     invoices: &[domain::ids::InvoiceId],
     amount: Option<domain::money::Cents>,
 ) -> Result<PaymentLink, ApiError> {
-    let (token, hash) = channels::psp::new_link_token().map_err(|e| ApiError::Internal(e.to_string()))?;
-    let expires_at = jiff::Timestamp::now()
-        .checked_add(jiff::SignedDuration::from_hours(24 * channels::outbox::PAY_LINK_DAYS))
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    tx.create_payment_link(tenant, debtor, invoices, amount, &hash, expires_at).await?;
-    Ok(PaymentLink { url: format!("{base}/pay/{token}"), expires_at, invoice_ids: invoices.iter().map(|i| i.0).collect(), amount })
+    let link = channels::psp::new_link(channels::psp::LINK_DAYS).map_err(|e| ApiError::Internal(e.to_string()))?;
+    tx.create_payment_link(tenant, debtor, invoices, amount, &link.sha256, link.expires_at).await?;
+    Ok(PaymentLink {
+        url: format!("{base}/pay/{}", link.token),
+        expires_at: link.expires_at,
+        invoice_ids: invoices.iter().map(|i| i.0).collect(),
+        amount,
+    })
 }
 
 /// The payment link of one instalment of an arrangement.
