@@ -93,17 +93,8 @@ pub fn compose(f: &Facts<'_>) -> Result<Option<Composed>, formats::epc_qr::EpcEr
             reference: i.payment_reference.as_deref().map(shown_reference),
         })
         .collect();
-    let single_reference = match open.as_slice() {
-        [one] => one.payment_reference.clone(),
-        _ => None,
-    };
-    let numbers = open.iter().map(|i| i.number.as_str()).collect::<Vec<_>>().join(", ");
-    let remittance_text = match language {
-        domain::debtor::Language::Nl if open.len() == 1 => format!("factuur {numbers}"),
-        domain::debtor::Language::Nl => format!("facturen {numbers}"),
-        domain::debtor::Language::En if open.len() == 1 => format!("invoice {numbers}"),
-        domain::debtor::Language::En => format!("invoices {numbers}"),
-    };
+    let single_reference = single_reference(&open);
+    let remittance_text = remittance_text(&open, language);
     let costs = f.adds_collection_costs.then(|| {
         let who = match f.debtor.kind {
             DebtorKind::Consumer => CostsDebtor::Consumer,
@@ -189,20 +180,45 @@ pub fn compose(f: &Facts<'_>) -> Result<Option<Composed>, formats::epc_qr::EpcEr
     };
     // While the reward can be earned, the code pays the rewarded amount.
     let qr_amount = reward.map_or(total, |(_, amount)| amount);
-    let transfer = Transfer {
-        bic: f.tenant.bic.clone(),
-        name: f.tenant.legal_name.chars().take(70).collect(),
-        iban: f.tenant.iban.clone(),
-        amount: Some(qr_amount),
+    let epc_payload = formats::epc_qr::encode(&transfer(f.tenant, qr_amount, &open, language))?;
+    Ok(Some(Composed { context, epc_payload, total }))
+}
+
+/// The payment reference to quote when one invoice is paid: its own.
+pub fn single_reference(open: &[&Invoice]) -> Option<String> {
+    match open {
+        [one] => one.payment_reference.clone(),
+        _ => None,
+    }
+}
+
+/// What a transfer for these invoices says without a structured reference: their numbers
+/// (`factuur 2026-1`, `invoices 2026-1, 2026-2`).
+pub fn remittance_text(open: &[&Invoice], language: domain::debtor::Language) -> String {
+    let numbers = open.iter().map(|i| i.number.as_str()).collect::<Vec<_>>().join(", ");
+    match language {
+        domain::debtor::Language::Nl if open.len() == 1 => format!("factuur {numbers}"),
+        domain::debtor::Language::Nl => format!("facturen {numbers}"),
+        domain::debtor::Language::En if open.len() == 1 => format!("invoice {numbers}"),
+        domain::debtor::Language::En => format!("invoices {numbers}"),
+    }
+}
+
+/// The SEPA transfer that pays `amount` on these invoices to the tenant: quoting the one
+/// invoice's own reference, else their numbers.
+pub fn transfer(tenant: &Tenant, amount: Cents, open: &[&Invoice], language: domain::debtor::Language) -> Transfer {
+    Transfer {
+        bic: tenant.bic.clone(),
+        name: tenant.legal_name.chars().take(70).collect(),
+        iban: tenant.iban.clone(),
+        amount: Some(amount),
         purpose: None,
-        remittance: match single_reference {
+        remittance: match single_reference(open) {
             Some(r) => Remittance::Structured(r),
-            None => Remittance::Unstructured(remittance_text.chars().take(140).collect()),
+            None => Remittance::Unstructured(remittance_text(open, language).chars().take(140).collect()),
         },
         note: None,
-    };
-    let epc_payload = formats::epc_qr::encode(&transfer)?;
-    Ok(Some(Composed { context, epc_payload, total }))
+    }
 }
 
 fn grouped(r: &PaymentReference) -> String {

@@ -308,30 +308,9 @@ async fn render(
             open: i.outstanding.written(language),
         })
         .collect();
-    let numbers = open.iter().map(|i| i.number.as_str()).collect::<Vec<_>>().join(", ");
-    let single = match open.as_slice() {
-        [one] => one.payment_reference.clone(),
-        _ => None,
-    };
-    let remittance = match language {
-        Language::Nl => format!("factuur {numbers}"),
-        Language::En => format!("invoice {numbers}"),
-    };
     let mut qr_svg = String::new();
     if total.is_positive() {
-        let transfer = formats::epc_qr::Transfer {
-            bic: tenant.bic.clone(),
-            name: tenant.legal_name.chars().take(70).collect(),
-            iban: tenant.iban.clone(),
-            amount: Some(total),
-            purpose: None,
-            remittance: match &single {
-                Some(r) => formats::epc_qr::Remittance::Structured(r.clone()),
-                None => formats::epc_qr::Remittance::Unstructured(remittance.chars().take(140).collect()),
-            },
-            note: None,
-        };
-        let payload = formats::epc_qr::encode(&transfer)?;
+        let payload = formats::epc_qr::encode(&channels::compose::transfer(&tenant, total, &open, language))?;
         let title = match language {
             Language::Nl => format!("QR-code: betaal {} aan {}", total.written(language), tenant.legal_name),
             Language::En => format!("QR code: pay {} to {}", total.written(language), tenant.legal_name),
@@ -383,7 +362,7 @@ async fn render(
         invoices: rows,
         total: total.written(language),
         iban: tenant.iban.grouped(),
-        reference: single.unwrap_or(remittance),
+        reference: channels::compose::single_reference(&open).unwrap_or_else(|| channels::compose::remittance_text(&open, language)),
         qr_svg,
         pay_link,
         contact,
@@ -532,9 +511,10 @@ async fn dispute(
     let number = form.invoice.unwrap_or_default();
     let stored = async {
         let mut tx = app.db.write().await?;
-        let open = tx.open_invoices_of(access.tenant, access.debtor_id).await?;
-        let ids: Vec<_> = open.iter().map(|(i, _)| i.id).collect();
-        let invoice = tx.invoices_by_id(access.tenant, &ids).await?.into_iter().find(|i| i.number == number);
+        let invoice = tx
+            .invoice_by_number(access.tenant, &number)
+            .await?
+            .filter(|i| i.debtor_id == access.debtor_id && i.status == InvoiceStatus::Open && i.outstanding.is_positive());
         let found = invoice.is_some();
         if let Some(inv) = invoice {
             tx.add_pause(
