@@ -283,8 +283,10 @@ fn fill(
 /// Fills in a text for a debtor in `language` at `level`.
 pub fn render(template: &MessageText, language: Language, level: LanguageLevel, ctx: &MessageContext) -> Result<Rendered, TextError> {
     let env = environment();
-    let (subject, text) = fill(&env, template, language, level, ctx, "", None)?;
-    let (_, marked) = fill(&env, template, language, level, ctx, QR_MARK, None)?;
+    // Filled in once, with the QR code's mark; the plain text is the same without it.
+    let (subject, marked) = fill(&env, template, language, level, ctx, QR_MARK, None)?;
+    let subject = subject.replace(QR_MARK, "");
+    let text = marked.replace(QR_MARK, "");
     let sms = {
         let base = minijinja::Value::from(minijinja::value::Serde(ctx));
         render_one(&env, "sms", &template.sms, &minijinja::context! { qr => "", ..base })?
