@@ -4,6 +4,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::contact::{Address, EmailAddress, KvkNumber, PhoneNumber, VatId};
+use crate::dunning::policy::Channel;
 use crate::ids::{DebtorId, TenantId};
 use crate::money::Cents;
 use crate::{FieldProblem, check_text};
@@ -107,6 +108,10 @@ pub struct Debtor {
     pub language_level: LanguageLevel,
     /// Online or hardly online.
     pub digital_affinity: DigitalAffinity,
+    /// The channel the debtor prefers for messages (email, SMS or WhatsApp): put first when a
+    /// step offers it.
+    #[serde(default)]
+    pub preferred_channel: Option<Channel>,
     /// Segment.
     pub segment: Segment,
     /// Most the debtor may owe before new deliveries should stop.
@@ -150,6 +155,9 @@ pub struct NewDebtor {
     /// Digital affinity (default online).
     #[serde(default = "default_affinity")]
     pub digital_affinity: DigitalAffinity,
+    /// Preferred channel for messages: email, sms or whatsapp (default none).
+    #[serde(default)]
+    pub preferred_channel: Option<Channel>,
     /// Segment (default standard).
     #[serde(default = "default_segment")]
     pub segment: Segment,
@@ -189,6 +197,7 @@ impl NewDebtor {
             language: default_language(),
             language_level: default_level(),
             digital_affinity: default_affinity(),
+            preferred_channel: None,
             segment: default_segment(),
             credit_limit: None,
             kvk_number: None,
@@ -203,6 +212,7 @@ impl NewDebtor {
         check_external_id(&mut p, self.external_id.as_deref());
         check_contacts(&mut p, &self.contacts);
         check_credit_limit(&mut p, self.credit_limit);
+        check_preferred_channel(&mut p, self.preferred_channel);
         p
     }
 }
@@ -228,6 +238,8 @@ pub struct DebtorChange {
     pub language_level: Option<LanguageLevel>,
     /// New digital affinity.
     pub digital_affinity: Option<DigitalAffinity>,
+    /// New preferred channel.
+    pub preferred_channel: Option<Channel>,
     /// New segment.
     pub segment: Option<Segment>,
     /// New credit limit.
@@ -262,6 +274,10 @@ impl DebtorChange {
         set!(kind, language, language_level, digital_affinity, segment);
         macro_rules! set_opt { ($($f:ident),*) => { $( if self.$f.is_some() { d.$f = self.$f; } )* } }
         set_opt!(address, kvk_number, vat_id);
+        if self.preferred_channel.is_some() {
+            check_preferred_channel(&mut p, self.preferred_channel);
+            d.preferred_channel = self.preferred_channel;
+        }
         p
     }
 }
@@ -278,6 +294,12 @@ fn check_contacts(p: &mut Vec<FieldProblem>, contacts: &[ContactPerson]) {
         if c.whatsapp_opt_in && c.phone.is_none() {
             p.push(FieldProblem::new(format!("contacts[{i}].whatsapp_opt_in"), "needs a phone number to send WhatsApp messages to"));
         }
+    }
+}
+
+fn check_preferred_channel(p: &mut Vec<FieldProblem>, v: Option<Channel>) {
+    if v.is_some_and(|c| !c.is_digital()) {
+        p.push(FieldProblem::new("preferred_channel", "email, sms or whatsapp; a debtor who prefers letters is 'offline'"));
     }
 }
 

@@ -122,6 +122,13 @@ pub struct MessagingSettings {
     /// A reward for paying early, offered in every nudge; none by default.
     #[serde(default)]
     pub early_payment: Option<EarlyPaymentReward>,
+    /// What a debtor may agree to in the portal without a person: the smallest instalment and
+    /// the longest plan.
+    #[serde(default)]
+    pub arrangements: crate::dunning::agreement::ArrangementLimits,
+    /// The tenant's colour in the debtor portal, as `#rrggbb`; Tegoed's own when none.
+    #[serde(default)]
+    pub brand_colour: Option<String>,
 }
 
 impl MessagingSettings {
@@ -140,8 +147,34 @@ impl MessagingSettings {
         if let Some(e) = &self.early_payment {
             p.extend(e.problems());
         }
+        p.extend(self.arrangements.problems());
+        if let Some(c) = &self.brand_colour {
+            match contrast_with_white(c) {
+                None => p.push(FieldProblem::new("brand_colour", "a colour as #rrggbb, for example #0b5cad")),
+                Some(ratio) if ratio < 4.5 => p.push(FieldProblem::new(
+                    "brand_colour",
+                    format!(
+                        "white text on it has a contrast of {ratio:.1}:1; choose a darker colour (at least 4.5:1, WCAG 2.1 criterion 1.4.3)"
+                    ),
+                )),
+                Some(_) => {}
+            }
+        }
         p
     }
+}
+
+/// The contrast ratio of white text on a `#rrggbb` colour, by WCAG 2.1's definitions of relative
+/// luminance and contrast ratio (https://www.w3.org/TR/WCAG21/#dfn-relative-luminance); `None`
+/// when it is not such a colour. Buttons in the portal are white on the tenant's colour.
+pub fn contrast_with_white(colour: &str) -> Option<f64> {
+    let hex = colour.strip_prefix('#').filter(|h| h.len() == 6 && h.bytes().all(|b| b.is_ascii_hexdigit()))?;
+    let channel = |i: usize| {
+        let v = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).ok()?) / 255.0;
+        Some(if v <= 0.03928 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) })
+    };
+    let l = 0.2126 * channel(0)? + 0.7152 * channel(2)? + 0.0722 * channel(4)?;
+    Some(1.05 / (l + 0.05))
 }
 
 /// The words of a message for one step, language and level, as templates: Tegoed's default or
@@ -182,6 +215,19 @@ pub fn fallback(channels: &[Channel], tried: &[Channel]) -> Option<Channel> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_brand_colour_must_carry_white_text_readably() {
+        // WCAG 2.1: black on white is 21:1; #0b5cad gives about 6.9:1; yellow about 1.1:1.
+        assert!((contrast_with_white("#000000").unwrap() - 21.0).abs() < 0.01);
+        assert!(contrast_with_white("#0b5cad").unwrap() > 4.5);
+        assert!(contrast_with_white("#ffff00").unwrap() < 1.2);
+        assert_eq!(contrast_with_white("blue"), None);
+        let mut s = MessagingSettings { brand_colour: Some("#ffff00".into()), ..Default::default() };
+        assert_eq!(s.problems()[0].field, "brand_colour");
+        s.brand_colour = Some("#0b5cad".into());
+        assert!(s.problems().is_empty());
+    }
 
     #[test]
     fn retries_back_off_and_stop() {

@@ -262,7 +262,7 @@ async fn paying_early_earns_the_discount(db: Db) {
     let mut tx = db.write().await.expect("tx");
     let reward =
         domain::messaging::EarlyPaymentReward { within_days: 60, reward: domain::messaging::Reward::Percentage { hundredths: 200 } };
-    tx.save_messaging_settings(b.tenant, &domain::messaging::MessagingSettings { desk: None, early_payment: Some(reward) })
+    tx.save_messaging_settings(b.tenant, &domain::messaging::MessagingSettings { early_payment: Some(reward), ..Default::default() })
         .await
         .expect("settings");
     tx.commit().await.expect("commit");

@@ -515,6 +515,27 @@ impl Tx {
                 push(domain::dates::business_date(c.0), Some(c.0), "flag_cleared", id, None, f);
             }
         }
+        // What the debtor did in the portal: proposals for a person, reasons, preferences, files.
+        for (id, at, kind, detail) in self.portal_events_of(tenant, debtor).await? {
+            let kind = match kind.as_str() {
+                "cant_pay" => "portal_cant_pay",
+                "preferences" => "portal_preferences",
+                "entered" => "portal_entered",
+                "arrangement_proposed" => "portal_arrangement_proposed",
+                "dispute_file" => "portal_dispute_file",
+                "promise" => "portal_promise",
+                "dispute" => "portal_dispute",
+                "arrangement" => "portal_arrangement",
+                _ => "portal_event",
+            };
+            push(domain::dates::business_date(at), Some(at), kind, id, None, detail);
+        }
+        for p in self.arrangement_proposals(tenant, Some(debtor)).await? {
+            if let Some(at) = p.decided_at {
+                let kind = if p.status == "approved" { "proposal_approved" } else { "proposal_rejected" };
+                push(domain::dates::business_date(at), Some(at), kind, p.id, Some(p.schedule.total()), p.beyond_limits.clone());
+            }
+        }
         // By day, then by instant (events without one — an arrangement's end, judged by a run —
         // last on their day), then by kind and id for a stable order.
         ev.sort_by(|a, b| (a.on, a.at.is_none(), a.at, a.kind, a.ref_id).cmp(&(b.on, b.at.is_none(), b.at, b.kind, b.ref_id)));

@@ -24,6 +24,7 @@ struct DebtorRow {
     language: String,
     language_level: String,
     digital_affinity: String,
+    preferred_channel: Option<String>,
     segment: String,
     credit_limit: Option<i64>,
     kvk_number: Option<String>,
@@ -33,7 +34,7 @@ struct DebtorRow {
 }
 
 const DEBTOR_COLUMNS: &str = "id, tenant_id, external_id, kind, name, contacts, address, language, language_level, \
-     digital_affinity, segment, credit_limit, kvk_number, vat_id, created_at, updated_at";
+     digital_affinity, preferred_channel, segment, credit_limit, kvk_number, vat_id, created_at, updated_at";
 
 impl TryFrom<DebtorRow> for Debtor {
     type Error = StoreError;
@@ -51,6 +52,12 @@ impl TryFrom<DebtorRow> for Debtor {
             language: Language::parse(&r.language).map_err(|e| corrupt(&what("language"), e))?,
             language_level: LanguageLevel::parse(&r.language_level).map_err(|e| corrupt(&what("language_level"), e))?,
             digital_affinity: DigitalAffinity::parse(&r.digital_affinity).map_err(|e| corrupt(&what("digital_affinity"), e))?,
+            preferred_channel: r
+                .preferred_channel
+                .as_deref()
+                .map(domain::dunning::policy::Channel::parse)
+                .transpose()
+                .map_err(|e| corrupt(&what("preferred_channel"), e))?,
             segment: Segment::parse(&r.segment).map_err(|e| corrupt(&what("segment"), e))?,
             credit_limit: r.credit_limit.map(Cents::new).transpose().map_err(|e| corrupt(&what("credit_limit"), e))?,
             kvk_number: r.kvk_number.as_deref().map(KvkNumber::parse).transpose().map_err(|e| corrupt(&what("kvk_number"), e))?,
@@ -92,8 +99,8 @@ impl Tx {
         for chunk in debtors.chunks(crate::invoices::INSERT_BATCH) {
             let sql = format!(
                 "INSERT INTO debtors (tenant_id, external_id, kind, name, contacts, address, language, language_level, \
-                 digital_affinity, segment, credit_limit, kvk_number, vat_id, created_at, updated_at) VALUES {} RETURNING id",
-                values_list(self.backend(), chunk.len(), 15)
+                 digital_affinity, preferred_channel, segment, credit_limit, kvk_number, vat_id, created_at, updated_at) VALUES {} RETURNING id",
+                values_list(self.backend(), chunk.len(), 16)
             );
             let rows: Vec<(i64,)> = dispatch!(self, c => {
                 let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
@@ -108,6 +115,7 @@ impl Tx {
                         .bind(d.language.as_str())
                         .bind(d.language_level.as_str())
                         .bind(d.digital_affinity.as_str())
+                        .bind(d.preferred_channel.map(|c| c.as_str()))
                         .bind(d.segment.as_str())
                         .bind(d.credit_limit.map(Cents::cents))
                         .bind(d.kvk_number.as_ref().map(|v| v.as_str().to_string()))
@@ -146,16 +154,17 @@ impl Tx {
             #[serde(default)]
             whatsapp_opt_in: bool,
         }
-        type Row = (i64, String, String, String, String, bool, Option<String>);
+        type Row = (i64, String, String, String, Option<String>, String, bool, Option<String>);
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(10_000) {
             let mut w = Filter::new(self.backend(), tenant.0, None);
             w.and_in("id", chunk.iter().map(|d| d.0));
             let (clause, args) = w.finish("ORDER BY id LIMIT ?", u32::try_from(chunk.len()).unwrap_or(u32::MAX));
-            let sql =
-                format!("SELECT id, kind, segment, digital_affinity, contacts, address IS NOT NULL, policy_name FROM debtors{clause}");
+            let sql = format!(
+                "SELECT id, kind, segment, digital_affinity, preferred_channel, contacts, address IS NOT NULL, policy_name FROM debtors{clause}"
+            );
             let rows: Vec<Row> = dispatch!(self, c => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), args).fetch_all(c).await?);
-            for (id, kind, segment, affinity, contacts, has_address, policy) in rows {
+            for (id, kind, segment, affinity, preferred, contacts, has_address, policy) in rows {
                 let what = format!("debtor {id}");
                 let reach: Vec<Reach> = serde_json::from_str(&contacts).map_err(|e| corrupt(&what, e))?;
                 let profile = DebtorProfile {
@@ -163,6 +172,11 @@ impl Tx {
                     kind: DebtorKind::parse(&kind).map_err(|e| corrupt(&what, e))?,
                     segment: Segment::parse(&segment).map_err(|e| corrupt(&what, e))?,
                     digital_affinity: DigitalAffinity::parse(&affinity).map_err(|e| corrupt(&what, e))?,
+                    preferred_channel: preferred
+                        .as_deref()
+                        .map(domain::dunning::policy::Channel::parse)
+                        .transpose()
+                        .map_err(|e| corrupt(&what, e))?,
                     has_email: reach.iter().any(|r| r.email.is_some()),
                     has_phone: reach.iter().any(|r| r.phone.is_some()),
                     whatsapp_opt_in: reach.iter().any(|r| r.phone.is_some() && r.whatsapp_opt_in),
@@ -199,7 +213,7 @@ impl Tx {
         dispatch!(self, c => sqlx::query(
             "UPDATE debtors SET external_id = $3, kind = $4, name = $5, contacts = $6, address = $7, language = $8, \
              language_level = $9, digital_affinity = $10, segment = $11, credit_limit = $12, kvk_number = $13, vat_id = $14, \
-             updated_at = $15 WHERE tenant_id = $1 AND id = $2")
+             updated_at = $15, preferred_channel = $16 WHERE tenant_id = $1 AND id = $2")
             .bind(d.tenant_id.0)
             .bind(d.id.0)
             .bind(d.external_id.clone())
@@ -215,6 +229,7 @@ impl Tx {
             .bind(d.kvk_number.as_ref().map(|v| v.as_str().to_string()))
             .bind(d.vat_id.as_ref().map(|v| v.as_str().to_string()))
             .bind(Stamp::now())
+            .bind(d.preferred_channel.map(|c| c.as_str()))
             .execute(c).await?.rows_affected());
         Ok(())
     }

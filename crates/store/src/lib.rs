@@ -34,7 +34,7 @@ pub use idempotency::IdempotencyClaim;
 pub use invoices::{InvoiceDocument, InvoiceFilter, InvoiceRecord};
 pub use messages::{AttemptOutcome, AttemptRecord, ClaimedMessage, MessageAction, MessageRecord, StoredTemplate};
 pub use payment_links::{PaymentLinkRecord, ProviderPaymentRecord};
-pub use portal::PortalAccess;
+pub use portal::{ArrangementProposal, DisputeAttachment, InvoiceMarks, PortalAccess, SentClaim};
 pub use tenants::ApiKeyRecord;
 
 /// Why a store operation failed.

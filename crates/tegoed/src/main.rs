@@ -168,6 +168,19 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// The debtor portal's overview page under load: a debtor with open invoices on a fresh
+    /// SQLite database, served on loopback as `serve` does, loaded by wrk (Debian's `wrk`).
+    Portal {
+        /// Open invoices of the debtor.
+        #[arg(long, default_value_t = 20)]
+        invoices: u32,
+        /// Seconds of load.
+        #[arg(long, default_value_t = 20)]
+        seconds: u32,
+        /// Connections kept open by wrk.
+        #[arg(long, default_value_t = 16)]
+        connections: u32,
+    },
     /// A full dunning run of a tenant (data from `tegoed gen`), timed, next to a bare read of
     /// the same open invoices.
     Dunning {
@@ -479,6 +492,7 @@ async fn run(command: Command, config: Config) -> Result<()> {
             }
             Ok(())
         }
+        Command::Bench(BenchCommand::Portal { invoices, seconds, connections }) => bench_portal(invoices, seconds, connections).await,
         Command::Bench(BenchCommand::Send { parallel }) => {
             let db = open(&config).await?;
             let worker = outbox_worker(&db, &config, channels::outbox::WorkerSettings { parallel, batch: 256, ..Default::default() })?;
@@ -986,6 +1000,64 @@ fn providers(config: &Config) -> Option<web::pay::Providers> {
         twilio_auth_token: config.twilio_auth_token.clone(),
         whatsapp: config.whatsapp_app_secret.clone().zip(config.whatsapp_verify_token.clone()),
     })
+}
+
+/// `tegoed bench portal`: the overview page of one debtor with `invoices` open invoices, on a
+/// fresh SQLite database in a temporary directory, loaded by wrk for `seconds`.
+async fn bench_portal(invoices: u32, seconds: u32, connections: u32) -> Result<()> {
+    let dir = std::env::temp_dir().join(format!("tegoed-bench-portal-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let db = Db::connect(&format!("sqlite:{}", dir.join("portal.db").display())).await?;
+    db.migrate().await?;
+    let tenant = web::api::provision_tenant(&db, &NewTenant::minimal(synth::DEMO_TENANT, synth::dutch_iban("RABO", 3_141_592_653))).await?;
+    let token = synth::portal_debtor(&db, tenant.tenant.id, invoices, web::today()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/portal/{token}", listener.local_addr()?);
+    let server = tokio::spawn(web::serve_on(listener, web::App::new(db.clone(), None)));
+    // One page first: it must be the overview with every invoice.
+    let first = url.clone();
+    let page = tokio::task::spawn_blocking(move || http_get(&first)).await??;
+    let rows = page.matches("name=\"select\"").count();
+    if rows != invoices as usize {
+        bail!("the overview shows {rows} invoices, not {invoices}");
+    }
+    println!("overview page: {} bytes, {rows} open invoices, SQLite; wrk -t2 -c{connections} -d{seconds}s --latency", page.len());
+    let args = ["-t2".to_string(), format!("-c{connections}"), format!("-d{seconds}s"), "--latency".to_string(), url.clone()];
+    let out = tokio::task::spawn_blocking(move || std::process::Command::new("wrk").args(&args).output())
+        .await?
+        .context("running wrk (install Debian's wrk)")?;
+    let report = String::from_utf8_lossy(&out.stdout).to_string();
+    server.abort();
+    db.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    if !out.status.success() {
+        bail!("wrk failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    if let Some(line) = report.lines().find(|l| l.contains("Non-2xx or 3xx responses")) {
+        bail!("{line}\n{report}");
+    }
+    let rps = report.lines().find_map(|l| l.trim().strip_prefix("Requests/sec:")).map(str::trim).unwrap_or("?").to_string();
+    let p = |q: &str| report.lines().find_map(|l| l.trim().strip_prefix(q)).map(str::trim).unwrap_or("?").to_string();
+    println!("{report}");
+    println!("{rps} requests/s; latency p50 {}, p90 {}, p99 {}", p("50%"), p("90%"), p("99%"));
+    println!("peak memory {}", peak_rss().unwrap_or_else(|| "unknown".into()));
+    Ok(())
+}
+
+/// A page over plain HTTP/1.1 on loopback (the benchmark's first look).
+fn http_get(url: &str) -> Result<String> {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").context("an http:// address")?;
+    let (host, path) = rest.split_once('/').context("a path")?;
+    let mut s = std::net::TcpStream::connect(host)?;
+    s.write_all(format!("GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes())?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf)?;
+    let text = String::from_utf8_lossy(&buf).to_string();
+    if !text.starts_with("HTTP/1.1 200") {
+        bail!("the overview answered: {}", text.lines().next().unwrap_or_default());
+    }
+    Ok(text)
 }
 
 /// Peak resident memory of this process (VmHWM), where the OS tells it.

@@ -6,7 +6,7 @@ pub mod extract;
 pub mod keys;
 pub mod metrics;
 pub mod pay;
-mod portal;
+pub mod portal;
 pub mod problem;
 
 use std::sync::Arc;
@@ -32,12 +32,21 @@ pub struct App {
     pub metrics: Arc<metrics::Metrics>,
     /// Payment links and providers' webhooks, when configured.
     pub providers: Option<Arc<pay::Providers>>,
+    /// Refuses client addresses that keep guessing portal links or entries.
+    pub portal_guard: Arc<portal::Guard>,
 }
 
 impl App {
     /// State for a server on this database.
     pub fn new(db: Db, admin_token: Option<String>) -> Self {
-        App { db, admin_token: admin_token.map(Arc::from), metrics: Arc::default(), providers: None }
+        App { db, admin_token: admin_token.map(Arc::from), metrics: Arc::default(), providers: None, portal_guard: Arc::default() }
+    }
+
+    /// Behind a reverse proxy: the portal's guard takes the client's address from the last
+    /// `X-Forwarded-For` hop instead of the connection.
+    pub fn behind_proxy(mut self, yes: bool) -> Self {
+        self.portal_guard = Arc::new(portal::Guard::new(yes));
+        self
     }
 
     /// Serves payment links and the providers' webhooks.
@@ -106,7 +115,15 @@ async fn observe(State(app): State<App>, req: Request, next: Next) -> Response {
 
 /// Serves the application on a bound listener until the process is told to stop.
 pub async fn serve(listener: tokio::net::TcpListener, app: App) -> std::io::Result<()> {
-    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown_signal()).await
+    // The peer's address reaches the portal's guard.
+    axum::serve(listener, router(app).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+/// Serves the application on a bound listener until the task is dropped (tests, benchmarks).
+pub async fn serve_on(listener: tokio::net::TcpListener, app: App) -> std::io::Result<()> {
+    axum::serve(listener, router(app).into_make_service_with_connect_info::<std::net::SocketAddr>()).await
 }
 
 /// Resolves when the process is told to stop (Ctrl-C, or SIGTERM on Unix).

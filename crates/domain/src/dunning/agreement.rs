@@ -138,6 +138,121 @@ impl Schedule {
     }
 }
 
+crate::debtor::word_enum!(
+    /// How often a debtor pays an instalment of a plan they propose.
+    Frequency { /** Every week. */ Weekly = "weekly", /** Every month, on the same day. */ Monthly = "monthly" }
+);
+
+/// What a tenant agrees to at once when a debtor proposes a plan in the portal; a plan beyond
+/// these waits for a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ArrangementLimits {
+    /// The smallest instalment (the last one may be smaller: it is what remains).
+    pub min_instalment: Cents,
+    /// The longest plan, in months from the first instalment to the last.
+    pub max_months: u16,
+}
+
+impl Default for ArrangementLimits {
+    /// €25 an instalment, at most 12 months: a year is the longest a creditor commonly agrees
+    /// to without looking at the debtor's situation; longer plans are for a person to judge.
+    fn default() -> Self {
+        ArrangementLimits { min_instalment: Cents::from_cents_unchecked(2_500), max_months: 12 }
+    }
+}
+
+/// Why a proposed plan needs a person's decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "beyond")]
+pub enum BeyondLimits {
+    /// An instalment (other than the last) is below the tenant's minimum.
+    InstalmentTooSmall {
+        /// The tenant's minimum.
+        minimum: Cents,
+    },
+    /// The last instalment falls later than the tenant's longest plan allows.
+    TooLong {
+        /// The tenant's longest plan, in months.
+        max_months: u16,
+    },
+}
+
+impl BeyondLimits {
+    /// A plain sentence for the back-office.
+    pub fn describe(&self) -> String {
+        match self {
+            BeyondLimits::InstalmentTooSmall { minimum } => format!("instalments below the minimum of {minimum}"),
+            BeyondLimits::TooLong { max_months } => format!("longer than {max_months} months"),
+        }
+    }
+}
+
+impl ArrangementLimits {
+    /// Every problem with the limits, by field.
+    pub fn problems(&self) -> Vec<FieldProblem> {
+        let mut p = Vec::new();
+        if !self.min_instalment.is_positive() {
+            p.push(FieldProblem::new("arrangements.min_instalment", "must be more than zero"));
+        }
+        if !(1..=24).contains(&self.max_months) {
+            p.push(FieldProblem::new("arrangements.max_months", "1 to 24 months"));
+        }
+        p
+    }
+
+    /// Where a plan goes beyond the limits; empty when it can be agreed at once.
+    pub fn beyond(&self, schedule: &Schedule) -> Vec<BeyondLimits> {
+        let mut out = Vec::new();
+        let n = schedule.instalments.len();
+        if schedule.instalments.iter().take(n.saturating_sub(1)).any(|i| i.amount < self.min_instalment)
+            || (n == 1 && schedule.instalments[0].amount < self.min_instalment && schedule.total() > self.min_instalment)
+        {
+            out.push(BeyondLimits::InstalmentTooSmall { minimum: self.min_instalment });
+        }
+        if let (Some(first), Some(last)) = (schedule.instalments.first(), schedule.instalments.last()) {
+            if last.due_on > add_months(first.due_on, i64::from(self.max_months)) {
+                out.push(BeyondLimits::TooLong { max_months: self.max_months });
+            }
+        }
+        out
+    }
+}
+
+impl Schedule {
+    /// The plan a debtor chooses: `amount` every week or month from `first`, the last instalment
+    /// what remains. `None` when it would take more than [`MAX_INSTALMENTS`] instalments (or
+    /// nothing is owed, or the amount is not positive).
+    pub fn of_amount(owed: Cents, first: Date, frequency: Frequency, amount: Cents) -> Option<Schedule> {
+        let (owed, each) = (owed.cents(), amount.cents());
+        if owed <= 0 || each <= 0 {
+            return None;
+        }
+        let count = (owed + each - 1) / each;
+        if count > i64::try_from(MAX_INSTALMENTS).unwrap_or(i64::MAX) {
+            return None;
+        }
+        let instalments = (0..count)
+            .map(|k| {
+                let due_on = match frequency {
+                    Frequency::Weekly => add_days(first, i32::try_from(7 * k).unwrap_or(i32::MAX)),
+                    Frequency::Monthly => add_months(first, k),
+                };
+                let amount = if k + 1 == count { owed - each * (count - 1) } else { each };
+                Instalment { due_on, amount: Cents::from_cents_unchecked(amount) }
+            })
+            .collect();
+        Some(Schedule { instalments, grace_days: DEFAULT_ARRANGEMENT_GRACE_DAYS })
+    }
+
+    /// The smallest amount per instalment that pays `owed` within [`MAX_INSTALMENTS`].
+    pub fn smallest_amount(owed: Cents) -> Cents {
+        let n = i64::try_from(MAX_INSTALMENTS).unwrap_or(1);
+        Cents::from_cents_unchecked((owed.cents().max(0) + n - 1) / n)
+    }
+}
+
 /// `months` calendar months after `d`, on the last day of a shorter month (31 January + 1 month
 /// is 28 or 29 February).
 fn add_months(d: Date, months: i64) -> Date {
@@ -261,5 +376,36 @@ mod tests {
         assert_eq!(p.outcome(c(20_000), date(2026, 12, 1)), Some(PromiseOutcome::Kept), "paid early");
         assert_eq!(p.outcome(c(19_999), date(2026, 12, 7)), None, "still within the grace");
         assert_eq!(p.outcome(c(19_999), date(2026, 12, 8)), Some(PromiseOutcome::Broken));
+    }
+
+    #[test]
+    fn a_debtor_chooses_the_amount_and_the_last_instalment_takes_the_rest() {
+        let s = Schedule::of_amount(c(25_000), date(2026, 12, 10), Frequency::Monthly, c(10_000)).unwrap();
+        assert_eq!(s.instalments.iter().map(|i| i.amount.cents()).collect::<Vec<_>>(), [10_000, 10_000, 5_000]);
+        assert_eq!(s.instalments[2].due_on, date(2027, 2, 10));
+        assert!(s.problems(c(25_000), date(2026, 12, 4)).is_empty());
+        let w = Schedule::of_amount(c(25_000), date(2026, 12, 10), Frequency::Weekly, c(5_000)).unwrap();
+        assert_eq!(w.instalments.len(), 5);
+        assert_eq!(w.instalments[4].due_on, date(2027, 1, 7));
+        assert_eq!(Schedule::of_amount(c(25_000), date(2026, 12, 10), Frequency::Weekly, c(1_000)), None, "25 instalments");
+        assert_eq!(Schedule::smallest_amount(c(25_000)), c(1_042));
+        assert!(Schedule::of_amount(c(25_000), date(2026, 12, 10), Frequency::Weekly, c(1_042)).is_some());
+    }
+
+    #[test]
+    fn a_plan_within_the_limits_is_agreed_at_once_and_one_beyond_waits_for_a_person() {
+        let limits = ArrangementLimits { min_instalment: c(2_500), max_months: 6 };
+        let ok = Schedule::of_amount(c(25_000), date(2026, 12, 10), Frequency::Monthly, c(5_000)).unwrap();
+        assert_eq!(limits.beyond(&ok), []);
+        let small = Schedule::of_amount(c(25_000), date(2026, 12, 10), Frequency::Weekly, c(2_000)).unwrap();
+        assert_eq!(limits.beyond(&small), [BeyondLimits::InstalmentTooSmall { minimum: c(2_500) }]);
+        // A last instalment below the minimum is what remains, not a reason.
+        let rest = Schedule::of_amount(c(25_100), date(2026, 12, 10), Frequency::Monthly, c(5_000)).unwrap();
+        assert_eq!(rest.instalments.last().unwrap().amount, c(100));
+        assert_eq!(limits.beyond(&rest), []);
+        let long = Schedule::of_amount(c(100_000), date(2026, 12, 10), Frequency::Monthly, c(10_000)).unwrap();
+        assert_eq!(limits.beyond(&long), [BeyondLimits::TooLong { max_months: 6 }]);
+        assert!(limits.problems().is_empty());
+        assert_eq!(ArrangementLimits { min_instalment: c(0), max_months: 0 }.problems().len(), 2);
     }
 }

@@ -137,6 +137,8 @@ pub struct DebtorProfile {
     pub segment: Segment,
     /// Online or hardly online.
     pub digital_affinity: DigitalAffinity,
+    /// The channel the debtor prefers, put first when a step offers it.
+    pub preferred_channel: Option<Channel>,
     /// A contact has an email address.
     pub has_email: bool,
     /// A contact has a phone number.
@@ -154,6 +156,7 @@ impl From<&Debtor> for DebtorProfile {
             kind: d.kind,
             segment: d.segment,
             digital_affinity: d.digital_affinity,
+            preferred_channel: d.preferred_channel,
             has_email: d.contacts.iter().any(|c| c.email.is_some()),
             has_phone: d.contacts.iter().any(|c| c.phone.is_some()),
             whatsapp_opt_in: d.contacts.iter().any(|c| c.phone.is_some() && c.whatsapp_opt_in),
@@ -269,7 +272,8 @@ fn due_step(
 
 /// Channels for a step that can reach this debtor, in the step's order. A debtor who is hardly
 /// online always gets a letter (never a digital-only step); WhatsApp only with opt-in.
-/// A phone number known to be wrong reaches nobody: no calls, SMS or WhatsApp.
+/// A phone number known to be wrong reaches nobody: no calls, SMS or WhatsApp. The channel the
+/// debtor prefers goes first when the step offers it and it can reach them.
 pub fn reachable_channels(step_channels: &[Channel], debtor: &DebtorProfile, state: DebtorState) -> Vec<Channel> {
     let has_email = debtor.has_email;
     let has_phone = !state.wrong_number && debtor.has_phone;
@@ -286,6 +290,10 @@ pub fn reachable_channels(step_channels: &[Channel], debtor: &DebtorProfile, sta
             Channel::Phone => has_phone,
         })
         .collect();
+    if let Some(at) = debtor.preferred_channel.and_then(|p| out.iter().position(|c| *c == p)) {
+        let preferred = out.remove(at);
+        out.insert(0, preferred);
+    }
     let is_call = step_channels == [Channel::Phone];
     if !is_call && debtor.has_address && !out.contains(&Channel::Letter) && (offline || out.is_empty()) {
         out.push(Channel::Letter);

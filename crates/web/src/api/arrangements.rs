@@ -6,10 +6,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use domain::FieldProblem;
 use domain::dunning::agreement::{DEFAULT_ARRANGEMENT_GRACE_DAYS, Instalment, Schedule, Standing};
 use domain::ids::{DebtorId, InvoiceId};
-use domain::invoice::InvoiceStatus;
 use domain::money::Cents;
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -122,44 +120,12 @@ async fn create_arrangement(
     let a = body.value;
     let debtor = tx.debtor(tenant, DebtorId(id)).await?.ok_or(ApiError::NotFound)?;
     let today = crate::today();
-    let mut problems = Vec::new();
-    let mut ids = a.invoice_ids.clone();
-    ids.sort();
-    ids.dedup();
-    if ids.is_empty() {
-        problems.push(FieldProblem::new("invoice_ids", "name at least one invoice"));
-    }
-    if ids.len() != a.invoice_ids.len() {
-        problems.push(FieldProblem::new("invoice_ids", "an invoice is named twice"));
-    }
-    let invoices = tx.invoices_by_id(tenant, &ids).await?;
-    let taken = tx.invoices_in_arrangements(tenant, &ids).await?;
-    for (i, want) in a.invoice_ids.iter().enumerate() {
-        let at = format!("invoice_ids[{i}]");
-        match invoices.iter().find(|inv| inv.id == *want && inv.debtor_id == debtor.id) {
-            None => problems.push(FieldProblem::new(at, format!("no invoice {want} of this debtor"))),
-            Some(inv) if inv.status != InvoiceStatus::Open || !inv.outstanding.is_positive() => {
-                problems.push(FieldProblem::new(at, format!("invoice {} is {}: nothing to arrange", inv.number, inv.status.as_str())))
-            }
-            Some(inv) if taken.contains(&inv.id) => {
-                problems.push(FieldProblem::new(at, format!("invoice {} is in another active arrangement", inv.number)))
-            }
-            Some(_) => {}
-        }
-    }
-    let mine: Vec<_> = invoices.iter().filter(|i| i.debtor_id == debtor.id).collect();
-    let owed: Cents = mine.iter().map(|i| i.outstanding).sum();
-    let settled: Cents = mine.iter().map(|i| i.paid + i.credited).sum();
     let schedule = Schedule { instalments: a.instalments, grace_days: a.grace_days.unwrap_or(DEFAULT_ARRANGEMENT_GRACE_DAYS) };
-    if problems.is_empty() {
-        problems.extend(schedule.problems(owed, today));
-    }
     let note = a.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    if let Some(n) = note {
-        domain::check_text(&mut problems, "note", n, 1000);
-    }
-    ApiError::check(problems)?;
-    let new_id = tx.add_arrangement(tenant, debtor.id, &ids, &schedule, settled, note).await?;
+    let new_id = match ledger::arrangements::agree(&mut tx, tenant, debtor.id, &a.invoice_ids, &schedule, note, today).await? {
+        Ok(id) => id,
+        Err(problems) => return Err(ApiError::check(problems).err().unwrap_or(ApiError::NotFound)),
+    };
     let stored = tx.arrangement(tenant, new_id).await?.ok_or(ApiError::NotFound)?;
     idem.respond(tx, tenant, StatusCode::CREATED, &Arrangement::from_record(stored, today)).await
 }

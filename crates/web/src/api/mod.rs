@@ -10,6 +10,7 @@ mod invoices;
 mod messages;
 mod payments;
 mod policies;
+mod portal_requests;
 mod tenants;
 mod worklist;
 
@@ -41,6 +42,7 @@ use crate::problem::ApiError;
         (name = "payments", description = "Payments received and their allocation to invoices"),
         (name = "dunning", description = "Policies, pauses, promises, arrangements, the call worklist, the actions of the daily run and each debtor's timeline"),
         (name = "messages", description = "Messages to debtors with their delivery evidence, the texts of every step per language and level, and who debtors can contact"),
+        (name = "portal", description = "What debtors asked for in the portal that a person decides: payment plans beyond the limits, and files sent with disputes"),
         (name = "law", description = "Dutch collection law: collection costs and statutory interest, with their breakdown"),
     )
 )]
@@ -74,6 +76,7 @@ pub fn routes() -> OpenApiRouter<App> {
         .merge(arrangements::routes())
         .merge(worklist::routes())
         .merge(messages::routes())
+        .merge(portal_requests::routes())
 }
 
 /// Default and largest page size of a list.

@@ -26,6 +26,7 @@ fn debtor(kind: DebtorKind, affinity: DigitalAffinity, email: bool, address: boo
         language: Language::Nl,
         language_level: LanguageLevel::Standard,
         digital_affinity: affinity,
+        preferred_channel: None,
         segment: Segment::Standard,
         credit_limit: None,
         kvk_number: None,
@@ -174,6 +175,13 @@ fn channels_fit_the_debtor() {
     let unreachable = DebtorProfile::from(&debtor(DebtorKind::Consumer, DigitalAffinity::Online, false, false));
     assert_eq!(reachable_channels(&[Channel::Email], &unreachable, ok), Vec::<Channel>::new());
     assert_eq!(reachable_channels(&[Channel::Phone], &offline, ok), [Channel::Phone]);
+    let mut prefers_sms = DebtorProfile::from(&debtor(DebtorKind::Consumer, DigitalAffinity::Online, true, true));
+    prefers_sms.has_phone = true;
+    prefers_sms.preferred_channel = Some(Channel::Sms);
+    assert_eq!(reachable_channels(&[Channel::Email, Channel::Sms], &prefers_sms, ok), [Channel::Sms, Channel::Email], "preferred first");
+    assert_eq!(reachable_channels(&[Channel::Email], &prefers_sms, ok), [Channel::Email], "a step without it keeps its own");
+    prefers_sms.has_phone = false;
+    assert_eq!(reachable_channels(&[Channel::Email, Channel::Sms], &prefers_sms, ok), [Channel::Email], "no number, no SMS");
     // A wrong number reaches nobody: no call, no SMS, no WhatsApp; a letter instead.
     no_email.whatsapp_opt_in = true;
     let wrong = DebtorState { wrong_number: true, ..ok };
