@@ -152,7 +152,8 @@ impl Tx {
         Ok(rows.into_iter().map(|(id, at, kind, detail)| (id, at.0, kind, detail)).collect())
     }
 
-    /// Stores a proposal that waits for a person.
+    /// Stores a proposal that waits for a person, with the hold that keeps the track still.
+    #[allow(clippy::too_many_arguments)]
     pub async fn add_arrangement_proposal(
         &mut self,
         tenant: TenantId,

@@ -35,6 +35,9 @@ pub struct Config {
     /// Tegoed's address as debtors and providers reach it (`https://incasso.example.nl`): payment
     /// links and webhooks are made from it; unset: no payment links (env TEGOED_PUBLIC_URL).
     pub public_url: Option<String>,
+    /// Tegoed runs behind a reverse proxy: the debtor portal's guard against guessing reads the
+    /// client's address from the last `X-Forwarded-For` hop (env TEGOED_BEHIND_PROXY).
+    pub behind_proxy: bool,
     /// Mollie API key (`live_…`/`test_…`): payment links take payments (env TEGOED_MOLLIE_API_KEY).
     pub mollie_api_key: Option<String>,
     /// Mollie's API root (env TEGOED_MOLLIE_API).
@@ -73,6 +76,7 @@ impl Default for Config {
             mail_from: "noreply@localhost".into(),
             letters_dir: None,
             public_url: None,
+            behind_proxy: false,
             mollie_api_key: None,
             mollie_api: "https://api.mollie.com".into(),
             twilio_account_sid: None,
@@ -124,6 +128,7 @@ pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, Box<fi
         "mail_from",
         "letters_dir",
         "public_url",
+        "behind_proxy",
         "mollie_api_key",
         "mollie_api",
         "twilio_account_sid",

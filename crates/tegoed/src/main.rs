@@ -908,7 +908,7 @@ async fn serve(db: Db, config: &Config, demo_key: Option<&str>) -> Result<()> {
             None
         }
     };
-    let mut app = web::App::new(db.clone(), config.admin_token.clone());
+    let mut app = web::App::new(db.clone(), config.admin_token.clone()).behind_proxy(config.behind_proxy);
     if let Some(p) = providers(config) {
         println!("  pay:      payment links and webhooks at {}/pay/ and {}/webhooks/", p.public_url, p.public_url);
         app = app.with_providers(p);

@@ -397,6 +397,33 @@ pub async fn demo(db: &Db, tenant: TenantId, as_of: Date) -> Result<(), StoreErr
     tx.commit().await
 }
 
+/// A debtor for the portal benchmark: a consumer with `invoices` open invoices, none paid, and
+/// a portal token; returns the token.
+pub async fn portal_debtor(
+    db: &Db,
+    tenant: TenantId,
+    invoices: u32,
+    as_of: Date,
+) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    let mut rng = Rng::new(20_261_204);
+    let mut tx = db.write().await?;
+    let mut d = debtor(&mut rng, 1);
+    d.kind = DebtorKind::Consumer;
+    let id = tx.insert_debtors(tenant, std::slice::from_ref(&d)).await?[0];
+    let records: Vec<InvoiceRecord> = (1..=invoices)
+        .map(|n| {
+            let mut r = invoice(&mut rng, id, DebtorKind::Consumer, format!("P-{n:05}"), as_of);
+            r.paid = Cents::ZERO;
+            r
+        })
+        .collect();
+    tx.insert_invoices(tenant, &records).await?;
+    let link = channels::psp::new_link(1)?;
+    tx.create_portal_token(tenant, id, &link.sha256, link.expires_at).await?;
+    tx.commit().await?;
+    Ok(link.token)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -426,31 +453,4 @@ mod tests {
             assert!(Iban::parse(dutch_iban("ABNA", n).as_str()).is_ok());
         }
     }
-}
-
-/// A debtor for the portal benchmark: a consumer with `invoices` open invoices, none paid, and
-/// a portal token; returns the token.
-pub async fn portal_debtor(
-    db: &Db,
-    tenant: TenantId,
-    invoices: u32,
-    as_of: Date,
-) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
-    let mut rng = Rng::new(20_261_204);
-    let mut tx = db.write().await?;
-    let mut d = debtor(&mut rng, 1);
-    d.kind = DebtorKind::Consumer;
-    let id = tx.insert_debtors(tenant, std::slice::from_ref(&d)).await?[0];
-    let records: Vec<InvoiceRecord> = (1..=invoices)
-        .map(|n| {
-            let mut r = invoice(&mut rng, id, DebtorKind::Consumer, format!("P-{n:05}"), as_of);
-            r.paid = Cents::ZERO;
-            r
-        })
-        .collect();
-    tx.insert_invoices(tenant, &records).await?;
-    let link = channels::psp::new_link(1)?;
-    tx.create_portal_token(tenant, id, &link.sha256, link.expires_at).await?;
-    tx.commit().await?;
-    Ok(link.token)
 }

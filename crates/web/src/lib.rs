@@ -34,12 +34,21 @@ pub struct App {
     pub providers: Option<Arc<pay::Providers>>,
     /// Refuses client addresses that keep guessing portal links or entries.
     pub portal_guard: Arc<portal::Guard>,
+    /// The portal's QR codes drawn lately.
+    pub portal_qr_codes: Arc<portal::QrCodes>,
 }
 
 impl App {
     /// State for a server on this database.
     pub fn new(db: Db, admin_token: Option<String>) -> Self {
-        App { db, admin_token: admin_token.map(Arc::from), metrics: Arc::default(), providers: None, portal_guard: Arc::default() }
+        App {
+            db,
+            admin_token: admin_token.map(Arc::from),
+            metrics: Arc::default(),
+            providers: None,
+            portal_guard: Arc::default(),
+            portal_qr_codes: Arc::default(),
+        }
     }
 
     /// Behind a reverse proxy: the portal's guard takes the client's address from the last

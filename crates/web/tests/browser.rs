@@ -2,7 +2,7 @@
 //! phone-sized screen, in Dutch and in English: open the link, pay some invoices through the
 //! provider, propose a payment plan, promise a date, dispute with a file, "I can't pay", and
 //! preferences; and the entry by invoice number and postcode. A screenshot of every page is
-//! saved under the target directory's `screenshots/`. Every flow runs on SQLite and PostgreSQL.
+//! saved under `target/screenshots/`. Every flow runs on SQLite and PostgreSQL.
 //!
 //! Needs `chromium` and `chromium-driver` (Debian); `.ci/run` installs them. Without them the
 //! test fails, naming what is missing.
@@ -47,9 +47,10 @@ impl Drop for Browser {
     }
 }
 
+/// `target/screenshots/` of the workspace, also when the build goes elsewhere (CI builds in
+/// `$HOME/.cache/tegoed-target`).
 fn screenshots() -> PathBuf {
-    // CARGO_TARGET_TMPDIR is <target>/tmp.
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).parent().expect("target dir").join("screenshots");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
     std::fs::create_dir_all(&dir).expect("screenshots dir");
     dir
 }
@@ -266,7 +267,7 @@ async fn portal_in_chromium(db: Db) {
     assert_eq!(app.put(&t.key, "/messaging-settings", settings).await.0, StatusCode::OK);
     let backend = format!("{:?}", db.backend()).to_lowercase();
     let browser = Browser::phone().await;
-    let attachment = std::env::temp_dir().join(format!("tegoed-bon-{}.pdf", std::process::id()));
+    let attachment = std::env::temp_dir().join(format!("tegoed-bon-{}-{backend}.pdf", std::process::id()));
     std::fs::write(&attachment, b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n").expect("pdf");
 
     for (n, e) in [NL, EN].iter().enumerate() {

@@ -211,10 +211,10 @@ impl ArrangementLimits {
         {
             out.push(BeyondLimits::InstalmentTooSmall { minimum: self.min_instalment });
         }
-        if let (Some(first), Some(last)) = (schedule.instalments.first(), schedule.instalments.last()) {
-            if last.due_on > add_months(first.due_on, i64::from(self.max_months)) {
-                out.push(BeyondLimits::TooLong { max_months: self.max_months });
-            }
+        if let (Some(first), Some(last)) = (schedule.instalments.first(), schedule.instalments.last())
+            && last.due_on > add_months(first.due_on, i64::from(self.max_months))
+        {
+            out.push(BeyondLimits::TooLong { max_months: self.max_months });
         }
         out
     }
@@ -380,11 +380,11 @@ mod tests {
 
     #[test]
     fn a_debtor_chooses_the_amount_and_the_last_instalment_takes_the_rest() {
-        let s = Schedule::of_amount(c(25_000), date(2026, 12, 10), Frequency::Monthly, c(10_000)).unwrap();
+        let s = Schedule::of_amount(c(25_000), date(2026, 12, 10), Frequency::Monthly, c(10_000)).expect("as written");
         assert_eq!(s.instalments.iter().map(|i| i.amount.cents()).collect::<Vec<_>>(), [10_000, 10_000, 5_000]);
         assert_eq!(s.instalments[2].due_on, date(2027, 2, 10));
         assert!(s.problems(c(25_000), date(2026, 12, 4)).is_empty());
-        let w = Schedule::of_amount(c(25_000), date(2026, 12, 10), Frequency::Weekly, c(5_000)).unwrap();
+        let w = Schedule::of_amount(c(25_000), date(2026, 12, 10), Frequency::Weekly, c(5_000)).expect("as written");
         assert_eq!(w.instalments.len(), 5);
         assert_eq!(w.instalments[4].due_on, date(2027, 1, 7));
         assert_eq!(Schedule::of_amount(c(25_000), date(2026, 12, 10), Frequency::Weekly, c(1_000)), None, "25 instalments");
@@ -395,15 +395,15 @@ mod tests {
     #[test]
     fn a_plan_within_the_limits_is_agreed_at_once_and_one_beyond_waits_for_a_person() {
         let limits = ArrangementLimits { min_instalment: c(2_500), max_months: 6 };
-        let ok = Schedule::of_amount(c(25_000), date(2026, 12, 10), Frequency::Monthly, c(5_000)).unwrap();
+        let ok = Schedule::of_amount(c(25_000), date(2026, 12, 10), Frequency::Monthly, c(5_000)).expect("as written");
         assert_eq!(limits.beyond(&ok), []);
-        let small = Schedule::of_amount(c(25_000), date(2026, 12, 10), Frequency::Weekly, c(2_000)).unwrap();
+        let small = Schedule::of_amount(c(25_000), date(2026, 12, 10), Frequency::Weekly, c(2_000)).expect("as written");
         assert_eq!(limits.beyond(&small), [BeyondLimits::InstalmentTooSmall { minimum: c(2_500) }]);
         // A last instalment below the minimum is what remains, not a reason.
-        let rest = Schedule::of_amount(c(25_100), date(2026, 12, 10), Frequency::Monthly, c(5_000)).unwrap();
-        assert_eq!(rest.instalments.last().unwrap().amount, c(100));
+        let rest = Schedule::of_amount(c(25_100), date(2026, 12, 10), Frequency::Monthly, c(5_000)).expect("as written");
+        assert_eq!(rest.instalments.last().expect("as written").amount, c(100));
         assert_eq!(limits.beyond(&rest), []);
-        let long = Schedule::of_amount(c(100_000), date(2026, 12, 10), Frequency::Monthly, c(10_000)).unwrap();
+        let long = Schedule::of_amount(c(100_000), date(2026, 12, 10), Frequency::Monthly, c(10_000)).expect("as written");
         assert_eq!(limits.beyond(&long), [BeyondLimits::TooLong { max_months: 6 }]);
         assert!(limits.problems().is_empty());
         assert_eq!(ArrangementLimits { min_instalment: c(0), max_months: 0 }.problems().len(), 2);

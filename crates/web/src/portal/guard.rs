@@ -1,6 +1,5 @@
 //! Slowing down guesses: a client address that keeps opening links that do not work, or keeps
-//! entering invoice numbers and postcodes that do not match, is refused for a while. The guard
-//! also keeps the QR codes it drew lately (see [`Guard::qr_svg`]).
+//! entering invoice numbers and postcodes that do not match, is refused for a while.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -17,18 +16,12 @@ pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 /// Addresses remembered at most; beyond it, windows that ended are forgotten first.
 const REMEMBERED: usize = 100_000;
 
-/// QR codes drawn recently, at most this many: choosing a QR code's mask (eight trial
-/// encodings, ISO/IEC 18004 §7.8.3) is most of the work of a portal page, and a debtor's code
-/// is the same on every visit until something is paid.
-const QR_CODES_KEPT: usize = 4_096;
-
-/// Misses per client address, and the QR codes drawn recently.
+/// Misses per client address.
 #[derive(Debug, Default)]
 pub struct Guard {
     /// Take the client address from the last `X-Forwarded-For` hop (behind a reverse proxy).
     pub trust_forwarded_for: bool,
     misses: Mutex<HashMap<IpAddr, (Instant, u32)>>,
-    qr_codes: Mutex<HashMap<(Vec<u8>, String), std::sync::Arc<str>>>,
 }
 
 impl Guard {
@@ -41,7 +34,7 @@ impl Guard {
     /// forwarded. `None` when neither is known (then nothing is counted).
     pub fn client(&self, headers: &HeaderMap, peer: Option<&ConnectInfo<SocketAddr>>) -> Option<IpAddr> {
         if self.trust_forwarded_for {
-            let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).last();
+            let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).next_back();
             if let Some(ip) = forwarded.and_then(|v| v.rsplit(',').next()).and_then(|v| v.trim().parse().ok()) {
                 return Some(ip);
             }
@@ -55,21 +48,6 @@ impl Guard {
         let now = Instant::now();
         let misses = self.misses.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         misses.get(&ip).is_some_and(|(start, n)| now.duration_since(*start) < WINDOW && *n >= MAX_MISSES)
-    }
-
-    /// The EPC QR code of a payload as SVG with its title, drawn once and then kept.
-    pub fn qr_svg(&self, payload: &[u8], title: &str) -> Result<String, formats::qr::QrError> {
-        let key = (payload.to_vec(), title.to_string());
-        if let Some(svg) = self.qr_codes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key) {
-            return Ok(svg.to_string());
-        }
-        let svg: std::sync::Arc<str> = formats::qr::QrSymbol::epc(payload)?.svg(title).into();
-        let mut kept = self.qr_codes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if kept.len() >= QR_CODES_KEPT {
-            kept.clear();
-        }
-        kept.insert(key, svg.clone());
-        Ok(svg.to_string())
     }
 
     /// Counts a miss of the address.
@@ -95,8 +73,8 @@ mod tests {
     #[test]
     fn an_address_is_refused_after_its_misses_and_others_are_not() {
         let g = Guard::new(false);
-        let a: IpAddr = "192.0.2.1".parse().unwrap();
-        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        let a: IpAddr = "192.0.2.1".parse().expect("as written");
+        let b: IpAddr = "192.0.2.2".parse().expect("as written");
         for _ in 0..MAX_MISSES - 1 {
             g.miss(Some(a));
         }
@@ -110,9 +88,9 @@ mod tests {
     #[test]
     fn behind_a_proxy_the_forwarded_address_counts() {
         let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", "203.0.113.9, 198.51.100.7".parse().unwrap());
+        h.insert("x-forwarded-for", "203.0.113.9, 198.51.100.7".parse().expect("as written"));
         let peer = ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 5000)));
-        assert_eq!(Guard::new(true).client(&h, Some(&peer)), Some("198.51.100.7".parse().unwrap()));
-        assert_eq!(Guard::new(false).client(&h, Some(&peer)), Some("127.0.0.1".parse().unwrap()), "not trusted: the peer");
+        assert_eq!(Guard::new(true).client(&h, Some(&peer)), Some("198.51.100.7".parse().expect("as written")));
+        assert_eq!(Guard::new(false).client(&h, Some(&peer)), Some("127.0.0.1".parse().expect("as written")), "not trusted: the peer");
     }
 }

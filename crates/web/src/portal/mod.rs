@@ -11,13 +11,14 @@
 
 mod guard;
 mod multipart;
+mod qr_codes;
 mod words;
 
 use std::net::{IpAddr, SocketAddr};
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, RawQuery, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -31,6 +32,7 @@ use domain::ids::InvoiceId;
 use domain::invoice::{Invoice, InvoiceStatus};
 use domain::money::Cents;
 pub use guard::Guard;
+pub use qr_codes::QrCodes;
 use words::{HELP_EN, HELP_NL, REASONS, Words, words};
 
 use crate::App;
@@ -43,7 +45,7 @@ pub(crate) fn routes() -> Router<App> {
         .route("/portal/{token}/invoices/{number}", get(document))
         .route("/portal/{token}/arrangement", post(arrangement))
         .route("/portal/{token}/promise", post(promise))
-        .route("/portal/{token}/dispute", post(dispute).layer(DefaultBodyLimit::max(MAX_ATTACHMENT + 64 * 1024)))
+        .route("/portal/{token}/dispute", post(dispute))
         .route("/portal/{token}/cant-pay", post(cant_pay))
         .route("/portal/{token}/preferences", post(preferences))
         .route("/portal.css", get(stylesheet))
@@ -488,7 +490,7 @@ fn render(
             Language::Nl => format!("QR-code: betaal {} aan {}", total.written(language), l.tenant.legal_name),
             Language::En => format!("QR code: pay {} to {}", total.written(language), l.tenant.legal_name),
         };
-        qr_svg = app.portal_guard.qr_svg(&payload, &title)?;
+        qr_svg = app.portal_qr_codes.qr_svg(&payload, &title)?;
     }
     let contact = match (&l.settings.desk, language) {
         (Some(d), Language::Nl) => format!(
@@ -682,6 +684,63 @@ async fn accepted(app: &App, token: &str, headers: &HeaderMap, fields: &Fields) 
     }
 }
 
+/// A portal form that passed [`accepted`]: the link's token, the page's language (`?lang=`),
+/// the fields, a file sent with it (multipart forms), and the portal it was sent from.
+struct PortalForm {
+    token: String,
+    lang: Option<String>,
+    fields: Fields,
+    /// The file's name and content, when one was chosen.
+    file: Option<(String, Vec<u8>)>,
+    portal: Loaded,
+}
+
+impl PortalForm {
+    /// The language the answer is in.
+    fn language(&self) -> Language {
+        chosen_language(self.lang.as_deref(), self.portal.debtor.language)
+    }
+
+    /// The overview again, with a notice on top.
+    async fn answer(&self, app: &App, error: bool, lines: &[&str]) -> Response {
+        respond(app, &self.token, View::lang(self.lang.as_deref()), notice(error, lines)).await
+    }
+}
+
+impl axum::extract::FromRequest<App> for PortalForm {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, app: &App) -> Result<Self, Response> {
+        use axum::extract::FromRequestParts;
+        let (mut parts, body) = req.into_parts();
+        let Path(token) = Path::<String>::from_request_parts(&mut parts, app).await.map_err(IntoResponse::into_response)?;
+        let body =
+            axum::body::to_bytes(body, MAX_ATTACHMENT + 64 * 1024).await.map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
+        let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        // The dispute form sends multipart (for its file); the others a plain form.
+        let (fields, file) = match multipart::boundary(content_type) {
+            Some(b) => {
+                let all = multipart::parts(&body, &b).ok_or_else(|| StatusCode::BAD_REQUEST.into_response())?;
+                let mut file = None;
+                let mut fields = Vec::new();
+                for p in all {
+                    if p.name == "file" {
+                        if !p.content.is_empty() {
+                            file = Some((p.file_name.unwrap_or_default(), p.content));
+                        }
+                    } else {
+                        fields.push((p.name, String::from_utf8_lossy(&p.content).into_owned()));
+                    }
+                }
+                (Fields(fields), file)
+            }
+            None => (Fields::urlencoded(&body), None),
+        };
+        let portal = accepted(app, &token, &parts.headers, &fields).await?;
+        Ok(PortalForm { token, lang: lang_of(parts.uri.query()), fields, file, portal })
+    }
+}
+
 /// The language a form answers in: the page's (`?lang=`), else the debtor's.
 fn lang_of(query: Option<&str>) -> Option<String> {
     View::from_query(query).lang
@@ -756,26 +815,14 @@ async fn document(State(app): State<App>, Path((token, number)): Path<(String, S
 
 /// A payment plan the debtor chose: agreed at once within the tenant's limits, otherwise sent
 /// to a person (and the track waits meanwhile).
-async fn arrangement(
-    State(app): State<App>,
-    Path(token): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let fields = Fields::urlencoded(&body);
-    let l = match accepted(&app, &token, &headers, &fields).await {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
-    let lang = lang_of(query.as_deref());
-    let language = chosen_language(lang.as_deref(), l.debtor.language);
+async fn arrangement(State(app): State<App>, form: PortalForm) -> Response {
+    let (language, l, f) = (form.language(), &form.portal, &form.fields);
     let t = words(language);
     let (every, amount, first) =
-        (fields.get("every").unwrap_or_default(), fields.get("amount").unwrap_or_default(), fields.get("first").unwrap_or_default());
+        (f.get("every").unwrap_or_default(), f.get("amount").unwrap_or_default(), f.get("first").unwrap_or_default());
     let (schedule, frequency, per, first_on) = match l.plan(every, amount, first, &t) {
         Ok(p) => p,
-        Err(why) => return respond(&app, &token, View::lang(lang.as_deref()), notice(true, &[why])).await,
+        Err(why) => return form.answer(&app, true, &[why]).await,
     };
     let beyond = l.settings.arrangements.beyond(&schedule);
     let (ids, _) = l.arrangeable();
@@ -817,12 +864,12 @@ async fn arrangement(
     };
     match stored.await {
         Ok(Some(agreed)) => {
-            let view = View::lang(lang.as_deref());
+            let view = View::lang(form.lang.as_deref());
             let words_now = if agreed { t.plan_agreed } else { t.plan_sent };
-            match load(&app, &token).await {
+            match load(&app, &form.token).await {
                 Ok(Some(l)) => {
                     let mut n = notice(false, &[words_now]);
-                    match render(&app, &token, &l, view, &mut n) {
+                    match render(&app, &form.token, &l, view, &mut n) {
                         Ok((body, style)) => {
                             // The agreed or proposed plan stays on the page, without its form.
                             let table = plan_table(&plan_view(&schedule, agreed, frequency, per, first_on, language, false), &t);
@@ -835,7 +882,7 @@ async fn arrangement(
                 Err(e) => failed("portal page", &e),
             }
         }
-        Ok(None) => respond(&app, &token, View::lang(lang.as_deref()), notice(true, &[t.plan_nothing])).await,
+        Ok(None) => form.answer(&app, true, &[t.plan_nothing]).await,
         Err(e) => failed("portal arrangement", &e),
     }
 }
@@ -855,24 +902,12 @@ fn plan_table(p: &PlanView, t: &Words) -> String {
 }
 
 /// A promise to pay by a date: the track waits until then (and three days' grace).
-async fn promise(
-    State(app): State<App>,
-    Path(token): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let fields = Fields::urlencoded(&body);
-    let l = match accepted(&app, &token, &headers, &fields).await {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
-    let lang = lang_of(query.as_deref());
-    let t = words(chosen_language(lang.as_deref(), l.debtor.language));
+async fn promise(State(app): State<App>, form: PortalForm) -> Response {
+    let (t, l) = (words(form.language()), &form.portal);
     let today = crate::today();
-    let date = fields.get("date").and_then(|d| d.parse::<Date>().ok());
+    let date = form.fields.get("date").and_then(|d| d.parse::<Date>().ok());
     let Some(date) = date.filter(|d| *d >= today && *d <= add_days(today, PROMISE_DAYS)) else {
-        return respond(&app, &token, View::lang(lang.as_deref()), notice(true, &[t.bad_date])).await;
+        return form.answer(&app, true, &[t.bad_date]).await;
     };
     let open: Cents = l.open.iter().map(|i| i.outstanding).sum();
     let stored = async {
@@ -891,7 +926,7 @@ async fn promise(
         tx.commit().await
     };
     match stored.await {
-        Ok(()) => respond(&app, &token, View::lang(lang.as_deref()), notice(false, &[t.promised])).await,
+        Ok(()) => form.answer(&app, false, &[t.promised]).await,
         Err(e) => failed("portal promise", &e),
     }
 }
@@ -919,55 +954,22 @@ fn clean_file_name(name: &str) -> String {
 
 /// A dispute of one invoice, with a text and optionally a file: its reminders stop at once,
 /// and a person looks at it.
-async fn dispute(
-    State(app): State<App>,
-    Path(token): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    // The form sends multipart (for the file); a plain form works as well.
-    let (fields, file) = match multipart::boundary(content_type) {
-        Some(b) => match multipart::parts(&body, &b) {
-            Some(parts) => {
-                let mut file = None;
-                let mut fields = Vec::new();
-                for p in parts {
-                    if p.name == "file" {
-                        if !p.content.is_empty() {
-                            file = Some((p.file_name.unwrap_or_default(), p.content));
-                        }
-                    } else {
-                        fields.push((p.name, String::from_utf8_lossy(&p.content).into_owned()));
-                    }
-                }
-                (Fields(fields), file)
-            }
-            None => return StatusCode::BAD_REQUEST.into_response(),
-        },
-        None => (Fields::urlencoded(&body), None),
-    };
-    let l = match accepted(&app, &token, &headers, &fields).await {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
-    let lang = lang_of(query.as_deref());
-    let t = words(chosen_language(lang.as_deref(), l.debtor.language));
+async fn dispute(State(app): State<App>, form: PortalForm) -> Response {
+    let (t, l, fields) = (words(form.language()), &form.portal, &form.fields);
     let text = fields.text("text");
     if text.is_empty() {
-        return respond(&app, &token, View::lang(lang.as_deref()), notice(true, &[t.no_text])).await;
+        return form.answer(&app, true, &[t.no_text]).await;
     }
-    let file = match file {
+    let file = match &form.file {
         None => None,
-        Some((name, content)) => match attachment_type(&content) {
-            Some(kind) if content.len() <= MAX_ATTACHMENT => Some((clean_file_name(&name), kind, content)),
-            _ => return respond(&app, &token, View::lang(lang.as_deref()), notice(true, &[t.bad_file])).await,
+        Some((name, content)) => match attachment_type(content) {
+            Some(kind) if content.len() <= MAX_ATTACHMENT => Some((clean_file_name(name), kind, content)),
+            _ => return form.answer(&app, true, &[t.bad_file]).await,
         },
     };
     let number = fields.get("invoice").unwrap_or_default().to_string();
     let Some(inv) = l.open.iter().find(|i| i.number == number) else {
-        return respond(&app, &token, View::lang(lang.as_deref()), notice(true, &[t.no_text])).await;
+        return form.answer(&app, true, &[t.no_text]).await;
     };
     let stored = async {
         let mut tx = app.db.write().await?;
@@ -992,27 +994,15 @@ async fn dispute(
         tx.commit().await
     };
     match stored.await {
-        Ok(()) => respond(&app, &token, View::lang(lang.as_deref()), notice(false, &[t.disputed])).await,
+        Ok(()) => form.answer(&app, false, &[t.disputed]).await,
         Err(e) => failed("portal dispute", &e),
     }
 }
 
 /// "I can't pay": thanks, the track waits 30 days, the file is flagged for a person with the
 /// reason, and the page names where free help is.
-async fn cant_pay(
-    State(app): State<App>,
-    Path(token): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let fields = Fields::urlencoded(&body);
-    let l = match accepted(&app, &token, &headers, &fields).await {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
-    let lang = lang_of(query.as_deref());
-    let language = chosen_language(lang.as_deref(), l.debtor.language);
+async fn cant_pay(State(app): State<App>, form: PortalForm) -> Response {
+    let (language, l, fields) = (form.language(), &form.portal, &form.fields);
     let text = fields.text("text");
     let reason = REASONS.iter().find(|(k, _, _)| Some(*k) == fields.get("reason"));
     let today = crate::today();
@@ -1033,7 +1023,7 @@ async fn cant_pay(
     match stored.await {
         Ok(()) => {
             let lines: &[&str] = if language == Language::Nl { &HELP_NL } else { &HELP_EN };
-            respond(&app, &token, View::lang(lang.as_deref()), notice(false, lines)).await
+            form.answer(&app, false, lines).await
         }
         Err(e) => failed("portal can't pay", &e),
     }
@@ -1041,12 +1031,8 @@ async fn cant_pay(
 
 /// The debtor's own choices: the language of messages, the channel they prefer, and letters by
 /// post instead of email and texts (the planner then gives the track for the hardly online).
-async fn preferences(State(app): State<App>, Path(token): Path<String>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
-    let fields = Fields::urlencoded(&body);
-    let l = match accepted(&app, &token, &headers, &fields).await {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
+async fn preferences(State(app): State<App>, form: PortalForm) -> Response {
+    let (l, fields) = (&form.portal, &form.fields);
     let language = if fields.get("language") == Some("en") { Language::En } else { Language::Nl };
     let letters = fields.get("letters") == Some("yes");
     let reachable = |c: Channel| match c {
@@ -1075,7 +1061,9 @@ async fn preferences(State(app): State<App>, Path(token): Path<String>, headers:
     };
     match stored.await {
         // The page answers in the language just chosen.
-        Ok(()) => respond(&app, &token, View::lang(Some(language.as_str())), notice(false, &[words(language).preferences_saved])).await,
+        Ok(()) => {
+            respond(&app, &form.token, View::lang(Some(language.as_str())), notice(false, &[words(language).preferences_saved])).await
+        }
         Err(e) => failed("portal preferences", &e),
     }
 }
@@ -1157,7 +1145,7 @@ mod tests {
 
     #[test]
     fn the_brand_colour_is_allowed_by_its_hash_only() {
-        let (style, hash) = brand_style(Some("#0b5cad")).unwrap();
+        let (style, hash) = brand_style(Some("#0b5cad")).expect("as written");
         assert_eq!(style, ":root{--brand:#0b5cad}");
         assert!(hash.starts_with("'sha256-") && hash.ends_with("='"));
         assert_eq!(brand_style(Some("red;}body{display:none")), None, "not a colour");

@@ -69,11 +69,11 @@ mod tests {
     #[test]
     fn reads_fields_and_a_file_as_a_browser_sends_them() {
         let ct = "multipart/form-data; boundary=----WebKitFormBoundaryx7";
-        let b = boundary(ct).unwrap();
+        let b = boundary(ct).expect("as written");
         let body = b"------WebKitFormBoundaryx7\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nabc\r\n\
 ------WebKitFormBoundaryx7\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bon.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\r\n\r\nx\r\n\
 ------WebKitFormBoundaryx7--\r\n";
-        let p = parts(body, &b).unwrap();
+        let p = parts(body, &b).expect("as written");
         assert_eq!(p.len(), 2);
         assert_eq!((p[0].name.as_str(), p[0].content.as_slice()), ("csrf", &b"abc"[..]));
         assert_eq!(p[1].file_name.as_deref(), Some("bon.pdf"));
