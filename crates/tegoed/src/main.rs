@@ -626,7 +626,8 @@ async fn run(command: Command, config: Config) -> Result<()> {
                 db.close().await;
                 return Ok(());
             }
-            serve(db, &config, Some(&key)).await
+            let portal = synth::demo_portal_link(&db, tenant, web::today()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            serve(db, &config, Some(Demo { key: &key, portal_token: portal.as_deref() })).await
         }
         Command::Calc(calc) => {
             let json = match calc {
@@ -880,13 +881,22 @@ async fn run(command: Command, config: Config) -> Result<()> {
     }
 }
 
-async fn serve(db: Db, config: &Config, demo_key: Option<&str>) -> Result<()> {
+/// What `demo` shows besides the server: the API key and a demo debtor's portal.
+struct Demo<'a> {
+    key: &'a str,
+    portal_token: Option<&'a str>,
+}
+
+async fn serve(db: Db, config: &Config, demo: Option<Demo<'_>>) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(&config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
     println!("Tegoed is serving http://{addr}/");
     println!("  API:      http://{addr}/api/v1/   (OpenAPI: http://{addr}/api/v1/openapi.json)");
-    if let Some(key) = demo_key {
-        println!("  try:      curl -H 'Authorization: Bearer {key}' 'http://{addr}/api/v1/invoices?overdue=true&limit=5'");
+    if let Some(d) = demo {
+        println!("  try:      curl -H 'Authorization: Bearer {}' 'http://{addr}/api/v1/invoices?overdue=true&limit=5'", d.key);
+        if let Some(token) = d.portal_token {
+            println!("  portal:   http://{addr}/portal/{token}   (a demo debtor's portal, as a message links to it)");
+        }
     }
     let run_at = scheduler::parse_run_at(&config.run_at).map_err(|e| anyhow::anyhow!(e))?;
     if let Some(dir) = &config.letters_dir {

@@ -424,6 +424,19 @@ pub async fn portal_debtor(
     Ok(link.token)
 }
 
+/// A portal link, valid 30 days, for a demo debtor with overdue invoices: what a debtor opens
+/// from a message. Its token.
+pub async fn demo_portal_link(db: &Db, tenant: TenantId, as_of: Date) -> Result<Option<String>, Box<dyn std::error::Error + Send + Sync>> {
+    let mut tx = db.write().await?;
+    let filter =
+        store::InvoiceFilter { status: Some(domain::invoice::InvoiceStatus::Open), overdue: Some((true, as_of)), ..Default::default() };
+    let Some(invoice) = tx.invoices(tenant, &filter, store::Page::first(1)).await?.pop() else { return Ok(None) };
+    let link = channels::psp::new_link(30)?;
+    tx.create_portal_token(tenant, invoice.debtor_id, &link.sha256, link.expires_at).await?;
+    tx.commit().await?;
+    Ok(Some(link.token))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
