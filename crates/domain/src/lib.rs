@@ -17,6 +17,7 @@ pub mod messaging;
 pub mod money;
 pub mod payment;
 pub mod reference;
+pub mod reports;
 pub mod tenant;
 
 mod invalid;

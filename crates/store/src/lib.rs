@@ -21,6 +21,7 @@ mod messages;
 mod payment_links;
 mod payments;
 mod portal;
+mod reports;
 mod tenants;
 #[cfg(feature = "testing")]
 pub mod testing;

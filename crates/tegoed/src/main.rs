@@ -168,6 +168,16 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// Each report of a tenant (data from `tegoed gen`), run five times: the fastest and the
+    /// slowest run.
+    Reports {
+        /// Tenant id.
+        #[arg(long)]
+        tenant: i64,
+        /// The day the reports are for.
+        #[arg(long)]
+        date: Date,
+    },
     /// The debtor portal's overview page under load: a debtor with open invoices on a fresh
     /// SQLite database, served on loopback as `serve` does, loaded by wrk (Debian's `wrk`).
     Portal {
@@ -490,6 +500,39 @@ async fn run(command: Command, config: Config) -> Result<()> {
                     p.failed, p.cancelled
                 );
             }
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Reports { tenant, date }) => {
+            let db = open(&config).await?;
+            let tenant = TenantId(tenant);
+            let report = |name: &'static str, runs: Vec<f64>| {
+                let (min, max) = runs.iter().fold((f64::MAX, 0.0f64), |(a, b), r| (a.min(*r), b.max(*r)));
+                println!("{name:<8} fastest {min:>7.1} ms, slowest {max:>7.1} ms (5 runs)");
+            };
+            let mut runs = Vec::new();
+            let mut open = Cents::ZERO;
+            for _ in 0..5 {
+                let started = std::time::Instant::now();
+                let mut tx = db.read().await?;
+                let buckets = tx.ageing(tenant, date).await?;
+                tx.commit().await?;
+                runs.push(started.elapsed().as_secs_f64() * 1e3);
+                open = buckets.iter().map(|b| b.open).sum();
+            }
+            report("ageing", runs);
+            let mut runs = Vec::new();
+            for _ in 0..5 {
+                let started = std::time::Instant::now();
+                let mut tx = db.read().await?;
+                let open_now: Cents = tx.ageing(tenant, date).await?.iter().map(|b| b.open).sum();
+                let invoiced = tx.invoiced_between(tenant, domain::dates::add_days(date, -89), date).await?;
+                tx.commit().await?;
+                runs.push(started.elapsed().as_secs_f64() * 1e3);
+                std::hint::black_box(domain::reports::dso(open_now, invoiced, 90));
+            }
+            report("dso", runs);
+            db.close().await;
+            println!("open {open}; peak memory {}", peak_rss().unwrap_or_else(|| "unknown".into()));
             Ok(())
         }
         Command::Bench(BenchCommand::Portal { invoices, seconds, connections }) => bench_portal(invoices, seconds, connections).await,

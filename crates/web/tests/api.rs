@@ -572,6 +572,8 @@ async fn operations_endpoints(db: Db) {
         ("POST", "/arrangement-proposals/{id}/reject"),
         ("GET", "/debtors/{id}/dispute-files"),
         ("GET", "/dispute-files/{id}"),
+        ("GET", "/reports/ageing"),
+        ("GET", "/reports/dso"),
         ("POST", "/debtors/{id}/portal-links/revoke"),
         ("GET", "/bank-entries"),
         ("GET", "/bank-entries/{id}"),
@@ -1424,7 +1426,60 @@ async fn debtor_portal(db: Db) {
     assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
 }
 
+async fn reports(db: Db) {
+    let app = TestApp::start(db).await;
+    let t = app.tenant("Fietsenwinkel De Spaak B.V.").await;
+    let d = app.debtor(&t, "Jan de Vries").await;
+    // Seen on 15 May 2026: due later, due today, 11, 44, 85 and 120 days late.
+    for (n, due, total) in [
+        ("A", "2026-05-20", 10_000),
+        ("B", "2026-05-15", 5_000),
+        ("C", "2026-05-04", 20_000),
+        ("D", "2026-04-01", 30_000),
+        ("E", "2026-02-19", 40_000),
+        ("F", "2026-01-15", 50_000),
+    ] {
+        app.invoice(&t, d, n, due, total).await;
+    }
+    let (s, r) = app.get(&t.key, "/reports/ageing?as_of=2026-05-15").await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let got: Vec<(String, i64, i64)> = r["buckets"]
+        .as_array()
+        .expect("buckets")
+        .iter()
+        .map(|b| (b["bucket"].as_str().expect("bucket").to_string(), b["invoices"].as_i64().expect("n"), b["open"].as_i64().expect("open")))
+        .collect();
+    let want = [("not_due", 2, 15_000), ("1-30", 1, 20_000), ("31-60", 1, 30_000), ("61-90", 1, 40_000), ("over_90", 1, 50_000)];
+    assert_eq!(got, want.map(|(b, n, o)| (b.to_string(), n, o)).to_vec());
+    assert_eq!(r["total"], 155_000);
+    let csv = app.http.get(app.url("/reports/ageing?as_of=2026-05-15&format=csv")).bearer_auth(&t.key).send().await.expect("csv");
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(
+        csv.text().await.expect("body"),
+        "bucket,invoices,open\nnot_due,2,150.00\n1-30,1,200.00\n31-60,1,300.00\n61-90,1,400.00\nover_90,1,500.00\n"
+    );
+    let svg = app.http.get(app.url("/reports/ageing?as_of=2026-05-15&format=svg")).bearer_auth(&t.key).send().await.expect("svg");
+    assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+    let svg = svg.text().await.expect("body");
+    assert!(svg.starts_with("<svg") && svg.contains("€ 500,00") && svg.matches("<rect x=").count() == 5, "{svg}");
+    // DSO: 1,550.00 open, the same invoiced on 1 January, within 180 days of 15 May.
+    let (_, r) = app.get(&t.key, "/reports/dso?as_of=2026-05-15&days=180").await;
+    assert_eq!((r["open"].as_i64(), r["invoiced"].as_i64(), r["dso"].as_f64()), (Some(155_000), Some(155_000), Some(180.0)), "{r}");
+    assert!(r["method"].as_str().expect("method").starts_with("period method"));
+    let (_, r) = app.get(&t.key, "/reports/dso?as_of=2026-05-15").await;
+    assert_eq!((r["invoiced"].as_i64(), &r["dso"]), (Some(0), &Value::Null), "nothing invoiced in the 90 days");
+    let (s, p) = app.get(&t.key, "/reports/dso?days=0").await;
+    assert_eq!((s, fields(&p)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["days".to_string()]));
+    let (s, p) = app.get(&t.key, "/reports/ageing?format=pdf").await;
+    assert_eq!((s, fields(&p)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["format".to_string()]));
+    // Another tenant's reports are its own.
+    let other = app.tenant("Ander B.V.").await;
+    let (_, r) = app.get(&other.key, "/reports/ageing?as_of=2026-05-15").await;
+    assert_eq!(r["total"], 0);
+}
+
 on_both_backends!(
+    reports,
     debtor_portal,
     payment_links_and_provider_webhooks,
     message_texts_and_settings,
