@@ -64,7 +64,7 @@ async fn put_document(
     if name.len() > 200 || name.contains(['/', '\\', '"', '\r', '\n']) {
         return Err(ApiError::field("file_name", "at most 200 characters, without slashes, quotes or line breaks"));
     }
-    let sha: String = sha2::Sha256::digest(&body).iter().map(|b| format!("{b:02x}")).collect();
+    let sha = crate::keys::hex(&sha2::Sha256::digest(&body));
     tx.save_invoice_document(tenant, inv.id, &name, &body, &sha).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)

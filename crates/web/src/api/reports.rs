@@ -46,6 +46,7 @@ struct Ageing {
     total: Cents,
 }
 
+/// A CSV download; amounts in it are plain decimals (`1234.56`, as `Cents` displays).
 fn csv(body: String, name: &str) -> Response {
     (
         [
@@ -55,12 +56,6 @@ fn csv(body: String, name: &str) -> Response {
         body,
     )
         .into_response()
-}
-
-/// Euro amounts in CSV as plain decimals (`1234.56`).
-fn euros(c: Cents) -> String {
-    let v = c.cents();
-    format!("{}{}.{:02}", if v < 0 { "-" } else { "" }, v.abs() / 100, v.abs() % 100)
 }
 
 /// What is open on the tenant's open invoices by days past their due date: not due, 1–30,
@@ -79,7 +74,7 @@ async fn ageing(State(app): State<App>, TenantKey(tenant): TenantKey, Params(q):
         "csv" => {
             let mut body = String::from("bucket,invoices,open\n");
             for b in &buckets {
-                body.push_str(&format!("{},{},{}\n", b.bucket, b.invoices, euros(b.open)));
+                body.push_str(&format!("{},{},{}\n", b.bucket, b.invoices, b.open));
             }
             Ok(csv(body, &format!("ageing-{as_of}")))
         }
@@ -171,8 +166,8 @@ async fn days_sales_outstanding(
                 "as_of,days,open,invoiced,dso\n{},{},{},{},{}\n",
                 report.as_of,
                 report.days,
-                euros(report.open),
-                euros(report.invoiced),
+                report.open,
+                report.invoiced,
                 report.dso.map(|d| d.to_string()).unwrap_or_default()
             ),
             &format!("dso-{as_of}"),

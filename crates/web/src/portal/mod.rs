@@ -130,6 +130,8 @@ struct Overview {
     /// Where "pay now" goes, with a payment provider.
     pay_href: Option<String>,
     plan: Option<PlanView>,
+    /// A plan just agreed or sent for a decision.
+    settled: Option<PlanView>,
     can_arrange: bool,
     plan_every: &'static str,
     plan_amount: String,
@@ -156,6 +158,8 @@ struct View {
     selected: Vec<String>,
     /// A plan to show: how often, the amount as typed, the first day.
     plan: Option<(String, String, String)>,
+    /// A plan just agreed or sent for a decision, shown on top without its form.
+    settled: Option<PlanView>,
 }
 
 impl View {
@@ -166,7 +170,12 @@ impl View {
             (Some(e), Some(a), Some(f)) => Some((e, a, f)),
             _ => None,
         };
-        View { lang: one("lang"), selected: pairs.iter().filter(|(k, _)| k == "select").map(|(_, v)| v.clone()).collect(), plan }
+        View {
+            lang: one("lang"),
+            selected: pairs.iter().filter(|(k, _)| k == "select").map(|(_, v)| v.clone()).collect(),
+            plan,
+            settled: None,
+        }
     }
 
     fn lang(lang: Option<&str>) -> View {
@@ -259,6 +268,8 @@ fn client(app: &App, headers: &HeaderMap, peer: Option<&axum::Extension<ConnectI
 
 /// Everything a portal page is made from.
 struct Loaded {
+    /// SHA-256 of the link's token, as stored.
+    token_sha256: String,
     access: store::PortalAccess,
     tenant: domain::tenant::Tenant,
     debtor: domain::debtor::Debtor,
@@ -289,7 +300,7 @@ async fn load(app: &App, token: &str) -> Result<Option<Loaded>, Box<dyn std::err
     let settings = tx.messaging_settings(access.tenant).await?;
     let store::InvoiceMarks { documented, arranged, claims } = tx.invoice_marks(access.tenant, access.debtor_id).await?;
     tx.commit().await?;
-    Ok(Some(Loaded { access, tenant, debtor, open, settings, documented, claims, arranged }))
+    Ok(Some(Loaded { token_sha256: hash, access, tenant, debtor, open, settings, documented, claims, arranged }))
 }
 
 /// An amount as a debtor types it: `50`, `25,50`, `€ 25.50`.
@@ -298,6 +309,18 @@ fn typed_amount(s: &str) -> Option<Cents> {
 }
 
 impl Loaded {
+    /// Whether the debtor may choose this channel as the one they prefer: email or SMS when a
+    /// contact has an address or number, WhatsApp only with consent (as the planner sees it).
+    fn can_prefer(&self, c: Channel) -> bool {
+        let reach = domain::dunning::planner::DebtorProfile::from(&self.debtor);
+        match c {
+            Channel::Email => reach.has_email,
+            Channel::Sms => reach.has_phone,
+            Channel::Whatsapp => reach.whatsapp_opt_in,
+            Channel::Letter | Channel::Phone => false,
+        }
+    }
+
     /// What a plan can cover: open invoices in no arrangement yet, and what is open on them.
     fn arrangeable(&self) -> (Vec<InvoiceId>, Cents) {
         let free: Vec<&Invoice> = self.open.iter().filter(|i| !self.arranged.contains(&i.id)).collect();
@@ -541,16 +564,10 @@ fn render(
             limits.max_months
         ),
     };
-    let has = |c: Channel| match c {
-        Channel::Email => l.debtor.contacts.iter().any(|p| p.email.is_some()),
-        Channel::Sms => l.debtor.contacts.iter().any(|p| p.phone.is_some()),
-        Channel::Whatsapp => l.debtor.contacts.iter().any(|p| p.phone.is_some() && p.whatsapp_opt_in),
-        _ => false,
-    };
     let channels =
         [(Channel::Email, "E-mail", "Email"), (Channel::Sms, "SMS", "Text message (SMS)"), (Channel::Whatsapp, "WhatsApp", "WhatsApp")]
             .into_iter()
-            .filter(|(c, _, _)| has(*c))
+            .filter(|(c, _, _)| l.can_prefer(*c))
             .map(|(c, nl, en)| (c.as_str(), if language == Language::Nl { nl } else { en }, l.debtor.preferred_channel == Some(c)))
             .collect();
     let brand = brand_style(l.settings.brand_colour.as_deref());
@@ -559,7 +576,7 @@ fn render(
         debtor_language: l.debtor.language.as_str(),
         prefers_letters: l.debtor.digital_affinity == DigitalAffinity::Offline,
         token: token.to_string(),
-        csrf: csrf_for(&channels::psp::link_token_hash(token)),
+        csrf: csrf_for(&l.token_sha256),
         today: today.to_string(),
         latest: add_days(today, PROMISE_DAYS).to_string(),
         plan_latest: add_days(today, PLAN_START_DAYS).to_string(),
@@ -579,6 +596,7 @@ fn render(
             format!("/portal/{token}/pay?{query}")
         }),
         plan,
+        settled: view.settled,
         can_arrange: owed.is_positive(),
         plan_every,
         plan_amount,
@@ -613,7 +631,7 @@ fn plan_view(s: &Schedule, within: bool, f: Frequency, amount: Cents, first: Dat
         within,
         confirm,
         every: f.as_str(),
-        amount: format!("{}.{:02}", amount.cents() / 100, amount.cents() % 100),
+        amount: amount.to_string(),
         first: first.to_string(),
     }
 }
@@ -864,41 +882,14 @@ async fn arrangement(State(app): State<App>, form: PortalForm) -> Response {
     };
     match stored.await {
         Ok(Some(agreed)) => {
-            let view = View::lang(form.lang.as_deref());
-            let words_now = if agreed { t.plan_agreed } else { t.plan_sent };
-            match load(&app, &form.token).await {
-                Ok(Some(l)) => {
-                    let mut n = notice(false, &[words_now]);
-                    match render(&app, &form.token, &l, view, &mut n) {
-                        Ok((body, style)) => {
-                            // The agreed or proposed plan stays on the page, without its form.
-                            let table = plan_table(&plan_view(&schedule, agreed, frequency, per, first_on, language, false), &t);
-                            guarded(StatusCode::OK, body.replacen("<!--plan-->", &table, 1), style.as_deref())
-                        }
-                        Err(e) => failed("portal page", &e),
-                    }
-                }
-                Ok(None) => unavailable(),
-                Err(e) => failed("portal page", &e),
-            }
+            // The agreed or proposed plan stays on the page, without its form.
+            let settled = plan_view(&schedule, agreed, frequency, per, first_on, language, false);
+            let view = View { settled: Some(settled), ..View::lang(form.lang.as_deref()) };
+            respond(&app, &form.token, view, notice(false, &[if agreed { t.plan_agreed } else { t.plan_sent }])).await
         }
         Ok(None) => form.answer(&app, true, &[t.plan_nothing]).await,
         Err(e) => failed("portal arrangement", &e),
     }
-}
-
-/// The schedule as a table, for the page after a plan was agreed or sent.
-fn plan_table(p: &PlanView, t: &Words) -> String {
-    #[derive(Template)]
-    #[template(
-        source = "<table class=\"plan\"><caption>{{ t.plan_caption }}</caption><thead><tr><th scope=\"col\">{{ t.plan_instalment }}</th><th scope=\"col\">{{ t.date }}</th><th scope=\"col\" class=\"amount\">{{ t.amount }}</th></tr></thead><tbody>{% for r in p.rows %}<tr><td>{{ r.0 }}</td><td>{{ r.1 }}</td><td class=\"amount\">{{ r.2 }}</td></tr>{% endfor %}</tbody><tfoot><tr><th scope=\"row\" colspan=\"2\">{{ t.total }}</th><td class=\"amount\">{{ p.total }}</td></tr></tfoot></table>",
-        ext = "html"
-    )]
-    struct Table<'a> {
-        p: &'a PlanView,
-        t: &'a Words,
-    }
-    Table { p, t }.render().unwrap_or_default()
 }
 
 /// A promise to pay by a date: the track waits until then (and three days' grace).
@@ -986,7 +977,7 @@ async fn dispute(State(app): State<App>, form: PortalForm) -> Response {
             .await?;
         if let Some((name, kind, content)) = &file {
             use sha2::Digest;
-            let sha: String = sha2::Sha256::digest(content).iter().map(|b| format!("{b:02x}")).collect();
+            let sha = crate::keys::hex(&sha2::Sha256::digest(content));
             let id = tx.add_dispute_attachment(l.access.tenant, l.access.debtor_id, pause, name, kind, content, &sha).await?;
             let detail = format!("{name} ({kind}, {} bytes) with the dispute of invoice {}; file {id}", content.len(), inv.number);
             tx.add_portal_event(l.access.tenant, l.access.debtor_id, "dispute_file", &detail).await?;
@@ -1035,13 +1026,7 @@ async fn preferences(State(app): State<App>, form: PortalForm) -> Response {
     let (l, fields) = (&form.portal, &form.fields);
     let language = if fields.get("language") == Some("en") { Language::En } else { Language::Nl };
     let letters = fields.get("letters") == Some("yes");
-    let reachable = |c: Channel| match c {
-        Channel::Email => l.debtor.contacts.iter().any(|p| p.email.is_some()),
-        Channel::Sms => l.debtor.contacts.iter().any(|p| p.phone.is_some()),
-        Channel::Whatsapp => l.debtor.contacts.iter().any(|p| p.phone.is_some() && p.whatsapp_opt_in),
-        _ => false,
-    };
-    let channel = fields.get("channel").and_then(|c| Channel::parse(c).ok()).filter(|c| reachable(*c));
+    let channel = fields.get("channel").and_then(|c| Channel::parse(c).ok()).filter(|c| l.can_prefer(*c));
     let stored = async {
         let mut tx = app.db.write().await?;
         if let Some(mut d) = tx.debtor(l.access.tenant, l.access.debtor_id).await? {
