@@ -49,3 +49,7 @@ id_type!(
     /// A bank statement file imported by one tenant.
     StatementId
 );
+id_type!(
+    /// A person who signs in to the back-office.
+    UserId
+);

@@ -4,6 +4,7 @@
 //! type that cannot hold a wrong value (`Cents`, `Iban`, `EmailAddress`, …); every rule that
 //! decides money or dates lives here so it can be tested without a server.
 
+pub mod access;
 pub mod bank;
 pub mod contact;
 pub mod dates;
@@ -19,6 +20,7 @@ pub mod payment;
 pub mod reference;
 pub mod reports;
 pub mod tenant;
+pub mod worklist;
 
 mod invalid;
 

@@ -116,8 +116,8 @@ pub struct TimelineEvent {
     pub at: Option<Timestamp>,
     /// What happened: invoice_issued, credit_note, payment, action, pause_started, pause_ended,
     /// promise_kept, promise_broken, arrangement_agreed, arrangement_completed,
-    /// arrangement_broken, arrangement_cancelled, call, flag_set, flag_cleared, message_sent,
-    /// message_in_doubt, message_failed or message_cancelled.
+    /// arrangement_broken, arrangement_cancelled, call, note, flag_set, flag_cleared, message_sent,
+    /// message_in_doubt, message_failed, message_cancelled, or a portal event.
     pub kind: &'static str,
     /// The thing it concerns (invoice, payment, action, pause, arrangement, call id).
     pub ref_id: i64,
@@ -376,6 +376,14 @@ impl Tx {
         Ok(n == 1)
     }
 
+    /// The debtor's oldest open call task, if any.
+    pub async fn open_task_of(&mut self, tenant: TenantId, debtor: DebtorId) -> Result<Option<i64>> {
+        let id: Option<i64> = dispatch!(self, c => sqlx::query_scalar(
+            "SELECT id FROM dunning_actions WHERE tenant_id = $1 AND debtor_id = $2 AND status = 'task_open' AND closed_at IS NULL ORDER BY id LIMIT 1")
+            .bind(tenant.0).bind(debtor.0).fetch_optional(c).await?);
+        Ok(id)
+    }
+
     /// Everything that happened in a debtor's file, in order.
     pub async fn timeline(&mut self, tenant: TenantId, debtor: DebtorId) -> Result<Vec<TimelineEvent>> {
         let mut ev = Vec::new();
@@ -529,6 +537,13 @@ impl Tx {
                 _ => "portal_event",
             };
             push(domain::dates::business_date(at), Some(at), kind, id, None, detail);
+        }
+        for (id, at, who, body) in self.debtor_notes(tenant, debtor).await? {
+            let detail = match who {
+                Some(w) => format!("{w}: {body}"),
+                None => body,
+            };
+            push(domain::dates::business_date(at), Some(at), "note", id, None, detail);
         }
         for p in self.arrangement_proposals(tenant, Some(debtor)).await? {
             if let Some(at) = p.decided_at {

@@ -26,6 +26,8 @@ mod tenants;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod time;
+mod users;
+mod worklist;
 
 pub use agreements::{Agreements, ArrangementRecord, FlagRecord, PromiseInForce, TaskRecord, TimelineEvent};
 pub use conn::{Backend, Db, Tx};
@@ -37,6 +39,7 @@ pub use messages::{AttemptOutcome, AttemptRecord, ClaimedMessage, MessageAction,
 pub use payment_links::{PaymentLinkRecord, ProviderPaymentRecord};
 pub use portal::{ArrangementProposal, DisputeAttachment, InvoiceMarks, PortalAccess, SentClaim};
 pub use tenants::ApiKeyRecord;
+pub use users::{AuditEntry, Membership, SessionRecord, UserRecord};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -68,7 +71,7 @@ impl From<sqlx::Error> for StoreError {
         {
             // PostgreSQL names the constraint; SQLite names the columns in the message.
             let text = format!("{} {}", db.constraint().unwrap_or_default(), db.message());
-            for field in ["number", "external_id", "bank_reference", "prefix"] {
+            for field in ["number", "external_id", "bank_reference", "prefix", "email"] {
                 if text.contains(field) {
                     return StoreError::Conflict { field };
                 }

@@ -75,6 +75,9 @@ enum Command {
     /// Manage tenants.
     #[command(subcommand)]
     Tenant(TenantCommand),
+    /// Manage the people who sign in to the back-office.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Import data into a tenant's ledger.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -280,6 +283,26 @@ enum CalcCommand {
         /// Round each period to cents and split at every half-year.
         #[arg(long)]
         round_each_period: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user (or, for an address already in use, set the password and roles). The password
+    /// is read from TEGOED_NEW_PASSWORD, else from the first line of standard input.
+    Add {
+        /// E-mail address: the sign-in name.
+        #[arg(long)]
+        email: String,
+        /// The name colleagues see.
+        #[arg(long)]
+        name: String,
+        /// A tenant the user works for (repeatable: a collection service's clients).
+        #[arg(long, required = true)]
+        tenant: Vec<i64>,
+        /// admin, credit_controller or read_only.
+        #[arg(long, default_value = "credit_controller")]
+        role: String,
     },
 }
 
@@ -574,6 +597,23 @@ async fn run(command: Command, config: Config) -> Result<()> {
             println!("(only a hash of the key is stored: keep it now)");
             Ok(())
         }
+        Command::User(UserCommand::Add { email, name, tenant, role }) => {
+            let role = domain::access::Role::parse(&role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
+            let password = match std::env::var("TEGOED_NEW_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line).context("reading the password from standard input")?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            let db = open(&config).await?;
+            let roles: Vec<_> = tenant.into_iter().map(|t| (TenantId(t), role)).collect();
+            let user = web::office::add_user(&db, &email, &name, &password, &roles).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            db.close().await;
+            println!("user {user}: {email}, {role} for {} tenant(s)", roles.len());
+            Ok(())
+        }
         Command::Tenant(TenantCommand::Key { tenant }) => {
             let db = open(&config).await?;
             let key = web::api::issue_api_key(&db, TenantId(tenant), "issued on the command line").await?;
@@ -670,7 +710,13 @@ async fn run(command: Command, config: Config) -> Result<()> {
                 return Ok(());
             }
             let portal = synth::demo_portal_link(&db, tenant, web::today()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            serve(db, &config, Some(Demo { key: &key, portal_token: portal.as_deref() })).await
+            // A credit controller to sign in as, with a new password each start.
+            let password = web::office::random_password();
+            web::office::add_user(&db, synth::DEMO_USER, "Demo", &password, &[(tenant, domain::access::Role::Admin)])
+                .await
+                .map_err(|e| anyhow::anyhow!("demo user: {e}"))?;
+            let office = (synth::DEMO_USER, password.as_str());
+            serve(db, &config, Some(Demo { key: &key, portal_token: portal.as_deref(), office })).await
         }
         Command::Calc(calc) => {
             let json = match calc {
@@ -928,6 +974,8 @@ async fn run(command: Command, config: Config) -> Result<()> {
 struct Demo<'a> {
     key: &'a str,
     portal_token: Option<&'a str>,
+    /// The back-office's demo sign-in: address and password.
+    office: (&'a str, &'a str),
 }
 
 async fn serve(db: Db, config: &Config, demo: Option<Demo<'_>>) -> Result<()> {
@@ -937,6 +985,7 @@ async fn serve(db: Db, config: &Config, demo: Option<Demo<'_>>) -> Result<()> {
     println!("  API:      http://{addr}/api/v1/   (OpenAPI: http://{addr}/api/v1/openapi.json)");
     if let Some(d) = demo {
         println!("  try:      curl -H 'Authorization: Bearer {}' 'http://{addr}/api/v1/invoices?overdue=true&limit=5'", d.key);
+        println!("  office:   http://{addr}/office/login   (sign in as {} with password {})", d.office.0, d.office.1);
         if let Some(token) = d.portal_token {
             println!("  portal:   http://{addr}/portal/{token}   (a demo debtor's portal, as a message links to it)");
         }

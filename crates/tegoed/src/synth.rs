@@ -358,6 +358,9 @@ pub async fn generate(db: &Db, debtors: u64, invoices: u64, seed: u64, as_of: Da
 /// The name of the demo tenant, by which `tegoed demo` finds it again.
 pub const DEMO_TENANT: &str = "Fietsenwinkel De Spaak B.V.";
 
+/// The demo's back-office user.
+pub const DEMO_USER: &str = "demo@tegoed.example";
+
 /// Creates the demo tenant's ledger: a few hundred debtors, about four invoices each over the
 /// last year, paid ones settled by real payments with allocations, some late, some in part.
 pub async fn demo(db: &Db, tenant: TenantId, as_of: Date) -> Result<(), StoreError> {

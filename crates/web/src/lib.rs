@@ -3,8 +3,10 @@
 
 pub mod api;
 pub mod extract;
+mod forms;
 pub mod keys;
 pub mod metrics;
+pub mod office;
 pub mod pay;
 pub mod portal;
 pub mod problem;
@@ -36,6 +38,8 @@ pub struct App {
     pub portal_guard: Arc<portal::Guard>,
     /// The portal's QR codes drawn lately.
     pub portal_qr_codes: Arc<portal::QrCodes>,
+    /// Refuses client addresses that keep failing to sign in to the back-office.
+    pub login_guard: Arc<portal::Guard>,
 }
 
 impl App {
@@ -48,13 +52,16 @@ impl App {
             providers: None,
             portal_guard: Arc::default(),
             portal_qr_codes: Arc::default(),
+            login_guard: Arc::default(),
         }
     }
 
-    /// Behind a reverse proxy: the portal's guard takes the client's address from the last
-    /// `X-Forwarded-For` hop instead of the connection.
+    /// Behind a reverse proxy: the portal's and the sign-in's guards take the client's address
+    /// from the last `X-Forwarded-For` hop instead of the connection, and the session cookie is
+    /// sent only over HTTPS.
     pub fn behind_proxy(mut self, yes: bool) -> Self {
         self.portal_guard = Arc::new(portal::Guard::new(yes));
+        self.login_guard = Arc::new(portal::Guard::new(yes));
         self
     }
 
@@ -85,6 +92,7 @@ pub fn router(app: App) -> Router {
         )
         .merge(pay::routes())
         .merge(portal::routes())
+        .merge(office::routes())
         .route("/", get(home))
         .route("/healthz", get(healthz))
         .route("/metrics", get(render_metrics))

@@ -4,6 +4,9 @@
 //! preferences; and the entry by invoice number and postcode. A screenshot of every page is
 //! saved under `target/screenshots/`. Every flow runs on SQLite and PostgreSQL.
 //!
+//! The back-office at a desk-sized screen: sign in, work the worklist, open a debtor's file, log
+//! a call, read the audit log.
+//!
 //! Needs `chromium` and `chromium-driver` (Debian); `.ci/run` installs them. Without them the
 //! test fails, naming what is missing.
 
@@ -58,6 +61,18 @@ fn screenshots() -> PathBuf {
 impl Browser {
     /// Chromium with a phone's screen (a window of 390 × 844 CSS pixels), its own fresh profile.
     async fn phone() -> Browser {
+        let b = Browser::start(390, 844).await;
+        // A phone's layout viewport: 390 CSS pixels wide, as a mobile browser lays pages out.
+        b.cdp("Emulation.setDeviceMetricsOverride", json!({"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true})).await;
+        b
+    }
+
+    /// Chromium with a desk's screen (1280 × 900), its own fresh profile.
+    async fn desk() -> Browser {
+        Browser::start(1280, 900).await
+    }
+
+    async fn start(width: u32, height: u32) -> Browser {
         for path in [CHROMIUM, CHROMEDRIVER] {
             assert!(
                 std::path::Path::new(path).exists(),
@@ -93,14 +108,11 @@ impl Browser {
         let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "timeouts": {"pageLoad": 20_000, "script": 10_000}, "goog:chromeOptions": {
             "binary": CHROMIUM,
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--window-size=390,844", format!("--user-data-dir={}", profile.display())]
+                     "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", format!("--window-size={width},{height}"), format!("--user-data-dir={}", profile.display())]
         }}}});
         let r: Value = http.post(format!("{base}/session")).json(&caps).send().await.expect("session").json().await.expect("json");
         let session = r["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {r}")).to_string();
-        let b = Browser { driver, session, http, base, _profile: TempDir(profile) };
-        // A phone's layout viewport: 390 CSS pixels wide, as a mobile browser lays pages out.
-        b.cdp("Emulation.setDeviceMetricsOverride", json!({"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true})).await;
-        b
+        Browser { driver, session, http, base, _profile: TempDir(profile) }
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -202,9 +214,8 @@ impl Browser {
         self.call(reqwest::Method::POST, "/goog/cdp/execute", Some(json!({"cmd": cmd, "params": params}))).await
     }
 
-    /// What a phone user and a screen reader need of every page: every field has a label, and
-    /// nothing is wider than the screen.
-    async fn check_page(&self, what: &str) {
+    /// What a screen reader needs of every page: every field has a label; and no script runs.
+    async fn check_labels(&self, what: &str) {
         let unlabelled = self
             .script(
                 "return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]\
@@ -212,6 +223,14 @@ impl Browser {
             )
             .await;
         assert_eq!(unlabelled, json!([]), "{what}: fields without a label");
+        let scripts = self.script("return document.scripts.length;").await;
+        assert_eq!(scripts, json!(0), "{what}: no script on the page");
+    }
+
+    /// What a phone user needs of every page besides [`Browser::check_labels`]: nothing is
+    /// wider than the screen.
+    async fn check_page(&self, what: &str) {
+        self.check_labels(what).await;
         let width = self.script("return window.innerWidth;").await;
         let wide = self
             .script("return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 390).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 12);")
@@ -219,8 +238,6 @@ impl Browser {
         assert_eq!(width, json!(390), "{what}: wider than a phone by: {wide}");
         let overflow = self.script("return document.documentElement.scrollWidth - window.innerWidth;").await;
         assert!(overflow.as_f64().unwrap_or(0.0) <= 0.0, "{what}: the page is {overflow} px wider than a phone");
-        let scripts = self.script("return document.scripts.length;").await;
-        assert_eq!(scripts, json!(0), "{what}: no script on the page");
     }
 }
 
@@ -373,4 +390,68 @@ async fn portal_in_chromium(db: Db) {
     let _ = std::fs::remove_file(attachment);
 }
 
-on_both_backends!(portal_in_chromium);
+/// The back-office at a desk: sign in, work the worklist (a broken promise marked done), open a
+/// debtor's file, log a call, and read the audit log; a screenshot of every page.
+async fn back_office_in_chromium(db: Db) {
+    let app = TestApp::serve(db.clone(), None, false).await;
+    let o = office(&app, &db).await;
+    let b = Browser::desk().await;
+    let backend = if matches!(db.backend(), store::Backend::Sqlite) { "sqlite" } else { "postgres" };
+    let shot = |name: &str| format!("office-{backend}-{name}");
+
+    b.goto(&format!("{}/office/login?lang=en", app.base)).await;
+    b.check_labels("sign-in").await;
+    b.screenshot(&shot("01-sign-in")).await;
+    b.type_in("#email", &o.controller).await;
+    b.type_in("#password", "not the password").await;
+    b.click_through("#sign-in").await;
+    b.expect_text("This e-mail address and password do not match").await;
+    b.type_in("#password", PASSWORD).await;
+    b.click_through("#sign-in").await;
+    b.expect_text("Today's worklist").await;
+    b.expect_text("Broken promise").await;
+    b.check_labels("worklist").await;
+    b.screenshot(&shot("02-worklist")).await;
+
+    // Work the list: the broken promise was followed up, so it is marked done.
+    b.click_through(&format!("#work-broken_promise-{} button", o.broken_promise)).await;
+    let gone = b.script(&format!("return document.querySelector('#work-broken_promise-{}') === null;", o.broken_promise)).await;
+    assert_eq!(gone, json!(true), "the broken promise left the list");
+    b.expect_text("Dispute to decide").await;
+    b.screenshot(&shot("03-worklist-worked")).await;
+
+    // The call task's debtor, from the list.
+    b.click_through(&format!("#work-call_task-{} a", o.call_task)).await;
+    b.expect_text("Jansen").await;
+    b.expect_text("bike was delivered damaged").await;
+    b.check_labels("debtor file").await;
+    b.screenshot(&shot("04-debtor")).await;
+
+    // Log the call: the debtor promises to pay € 100 within a week.
+    let pay_by = domain::dates::add_days(web::today(), 7).to_string();
+    b.set_value("#outcome", "promise").await;
+    b.type_in("#call-note", "Pays next week, salary is late").await;
+    b.set_value("#pay_by", &pay_by).await;
+    b.type_in("#amount", "100,00").await;
+    b.click_through("#log-call").await;
+    b.expect_text("The call is logged.").await;
+    b.expect_text("promise: Pays next week, salary is late").await;
+    b.screenshot(&shot("05-call-logged")).await;
+
+    // The task left the list; the promise pauses the file.
+    b.goto(&format!("{}/office", app.base)).await;
+    let gone = b.script(&format!("return document.querySelector('#work-call_task-{}') === null;", o.call_task)).await;
+    assert_eq!(gone, json!(true), "the call task left the list");
+
+    b.goto(&format!("{}/office/audit", app.base)).await;
+    b.expect_text("call_logged").await;
+    b.expect_text("work_done").await;
+    b.screenshot(&shot("06-audit")).await;
+
+    // Dutch, as the team works in it.
+    b.goto(&format!("{}/office?lang=nl", app.base)).await;
+    b.expect_text("Werklijst van vandaag").await;
+    b.screenshot(&shot("07-werklijst")).await;
+}
+
+on_both_backends!(portal_in_chromium, back_office_in_chromium);

@@ -13,7 +13,7 @@ mod policies;
 mod portal_requests;
 mod reports;
 mod tenants;
-mod worklist;
+pub(crate) mod worklist;
 
 pub use tenants::{IssuedKey, TenantWithKey, issue_api_key, provision_tenant};
 

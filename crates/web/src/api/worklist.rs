@@ -103,46 +103,46 @@ async fn list_tasks(
 /// What the debtor promised on the call.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PromiseMade {
+pub(crate) struct PromiseMade {
     /// The day they will pay by.
     #[schema(value_type = String, format = Date)]
-    pay_by: Date,
+    pub(crate) pay_by: Date,
     /// The amount, in cents.
-    amount: Cents,
+    pub(crate) amount: Cents,
 }
 
 /// What the debtor disputes.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct DisputeRaised {
+pub(crate) struct DisputeRaised {
     /// The invoice.
     #[schema(value_type = i64)]
-    invoice_id: InvoiceId,
+    pub(crate) invoice_id: InvoiceId,
     /// Why, in the debtor's words.
-    reason: String,
+    pub(crate) reason: String,
 }
 
 /// A call and what came of it.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewCall {
+pub(crate) struct NewCall {
     /// reached, not_reached, promise, dispute, cant_pay, wont_pay or wrong_number.
-    outcome: CallOutcome,
+    pub(crate) outcome: CallOutcome,
     /// What was said.
-    note: Option<String>,
+    pub(crate) note: Option<String>,
     /// With outcome promise: what was promised.
-    promise: Option<PromiseMade>,
+    pub(crate) promise: Option<PromiseMade>,
     /// With outcome dispute: the invoice and the reason.
-    dispute: Option<DisputeRaised>,
+    pub(crate) dispute: Option<DisputeRaised>,
 }
 
 /// What logging the call did.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-struct CallLogged {
+pub(crate) struct CallLogged {
     /// The call's id.
-    call_id: i64,
+    pub(crate) call_id: i64,
     /// The task was closed by this call.
-    task_closed: bool,
+    pub(crate) task_closed: bool,
     /// The pause started: the promise, the dispute, or the hold while an arrangement is offered.
     pause_id: Option<i64>,
     /// The flag set on the debtor's file.
@@ -214,7 +214,13 @@ async fn call_debtor(
 }
 
 /// Checks the call, stores it and does what its outcome asks, in the caller's unit of work.
-async fn log_call(tx: &mut Tx, tenant: TenantId, debtor: DebtorId, task: Option<i64>, call: NewCall) -> Result<CallLogged, ApiError> {
+pub(crate) async fn log_call(
+    tx: &mut Tx,
+    tenant: TenantId,
+    debtor: DebtorId,
+    task: Option<i64>,
+    call: NewCall,
+) -> Result<CallLogged, ApiError> {
     let today = crate::today();
     let mut problems = Vec::new();
     let note = call.note.as_deref().map(str::trim).filter(|n| !n.is_empty());

@@ -33,9 +33,13 @@ use domain::invoice::{Invoice, InvoiceStatus};
 use domain::money::Cents;
 pub use guard::Guard;
 pub use qr_codes::QrCodes;
+
+/// Seconds a refused address waits (the guard's window).
+pub(crate) const GUARD_WINDOW_SECS: u64 = guard::WINDOW.as_secs();
 use words::{HELP_EN, HELP_NL, REASONS, Words, words};
 
 use crate::App;
+use crate::forms::{Fields, same_origin};
 
 pub(crate) fn routes() -> Router<App> {
     Router::new()
@@ -648,36 +652,6 @@ fn csrf_for(token_sha256: &str) -> String {
 }
 
 /// The fields of a posted form, in order (a name may come more than once).
-struct Fields(Vec<(String, String)>);
-
-impl Fields {
-    fn urlencoded(body: &[u8]) -> Fields {
-        Fields(form_urlencoded::parse(body).into_owned().collect())
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
-
-    /// A free text field: trimmed, at most 2,000 characters.
-    fn text(&self, name: &str) -> String {
-        self.get(name).unwrap_or_default().trim().chars().take(2000).collect()
-    }
-}
-
-/// Whether a form may come from a page of this portal: no other site named as its origin. An
-/// opaque origin (`null`, sent by some privacy settings) names none; the form token decides.
-fn same_origin(app: &App, headers: &HeaderMap) -> bool {
-    match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
-        None | Some("null") => true,
-        Some(origin) => {
-            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
-            let public = app.providers.as_ref().map(|p| p.public_url.trim_end_matches('/').to_string());
-            origin.ends_with(&format!("//{host}")) || public.is_some_and(|p| p == origin)
-        }
-    }
-}
-
 fn forbidden() -> Response {
     guarded(
         StatusCode::FORBIDDEN,

@@ -221,3 +221,145 @@ pub async fn fake_mollie() -> (String, Arc<FakeMollie>) {
     tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
     (base, state)
 }
+
+/// The password every back-office user of the tests has.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A tenant with a back-office and work waiting: a credit controller (also read-only for a
+/// second tenant), a read-only colleague, and on the list a call task of two weeks ago, a
+/// broken promise and a dispute of debtors with overdue invoices.
+pub struct Office {
+    pub tenant: Tenant,
+    pub other: Tenant,
+    /// Sign-in names, unique per fixture (tests share a PostgreSQL database).
+    pub controller: String,
+    pub reader: String,
+    /// "Jansen": a call task for € 100 and a dispute about J-2.
+    pub jansen: i64,
+    /// "De Vries": a broken promise of € 50.
+    pub de_vries: i64,
+    pub call_task: i64,
+    pub broken_promise: i64,
+}
+
+pub async fn office(app: &TestApp, db: &Db) -> Office {
+    use domain::access::Role;
+    use domain::ids::{DebtorId, InvoiceId, TenantId};
+    let tenant = app.tenant("Kantoor B.V.").await;
+    let other = app.tenant("Tweede Klant B.V.").await;
+    let jansen = app.debtor(&tenant, "Jansen").await;
+    let de_vries = app.debtor(&tenant, "De Vries").await;
+    let j1 = app.invoice(&tenant, jansen, "J-1", "2026-10-01", 10_000).await["id"].as_i64().expect("id");
+    let j2 = app.invoice(&tenant, jansen, "J-2", "2026-10-15", 25_000).await["id"].as_i64().expect("id");
+    app.invoice(&tenant, de_vries, "V-1", "2026-09-01", 5_000).await;
+    app.debtor(&other, "Klant van de tweede").await;
+    let t = TenantId(tenant.id);
+    let two_weeks_ago = domain::dates::add_days(web::today(), -14);
+    let task = domain::dunning::planner::PlannedAction {
+        debtor_id: DebtorId(jansen),
+        policy: "consumer-standard".into(),
+        step: 2,
+        kind: domain::dunning::policy::StepKind::CallTask,
+        due_on: two_weeks_ago,
+        channels: vec![domain::dunning::policy::Channel::Phone],
+        invoices: vec![InvoiceId(j1)],
+        amount: domain::money::Cents::from_cents_unchecked(10_000),
+        template: "call_task".into(),
+        needs_approval: false,
+        adds_collection_costs: false,
+        starts_interest: false,
+        key: "office-call".into(),
+    };
+    let mut tx = db.write().await.expect("tx");
+    tx.record_actions(t, two_weeks_ago, &[(task, store::ActionStatus::TaskOpen)]).await.expect("task");
+    let promise = tx
+        .add_pause(
+            t,
+            DebtorId(de_vries),
+            None,
+            "promise",
+            Some(jiff::civil::date(2026, 11, 1)),
+            Some(domain::money::Cents::from_cents_unchecked(5_000)),
+            "on the phone",
+        )
+        .await
+        .expect("promise");
+    assert!(tx.settle_promise(t, promise, "broken").await.expect("broken"));
+    tx.add_pause(t, DebtorId(jansen), Some(InvoiceId(j2)), "dispute", None, None, "bike was delivered damaged").await.expect("dispute");
+    tx.commit().await.expect("commit");
+    let call_task = {
+        let mut tx = db.read().await.expect("tx");
+        let id = tx.open_task_of(t, DebtorId(jansen)).await.expect("task").expect("open task");
+        tx.commit().await.expect("commit");
+        id
+    };
+    let controller = format!("anna{}@kantoor.example", tenant.id);
+    let reader = format!("rob{}@kantoor.example", tenant.id);
+    let typed = format!("Anna{}@Kantoor.example", tenant.id);
+    web::office::add_user(db, &typed, "Anna de Boer", PASSWORD, &[(t, Role::CreditController), (TenantId(other.id), Role::ReadOnly)])
+        .await
+        .expect("controller");
+    web::office::add_user(db, &reader, "Rob Kijker", PASSWORD, &[(t, Role::ReadOnly)]).await.expect("reader");
+    Office { tenant, other, controller, reader, jansen, de_vries, call_task, broken_promise: promise }
+}
+
+/// A browser without a browser: follows nothing by itself, keeps the session cookie and the
+/// chosen language.
+pub struct Visitor {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub cookie: Option<String>,
+    pub lang: Option<String>,
+}
+
+impl Visitor {
+    pub fn new(app: &TestApp) -> Visitor {
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        Visitor { base: app.base.clone(), http, cookie: None, lang: None }
+    }
+
+    async fn finish(&mut self, req: reqwest::RequestBuilder) -> (StatusCode, String, reqwest::header::HeaderMap) {
+        let mut jar = Vec::new();
+        if let Some(c) = &self.cookie {
+            jar.push(format!("tegoed_session={c}"));
+        }
+        if let Some(l) = &self.lang {
+            jar.push(format!("tegoed_lang={l}"));
+        }
+        let req = if jar.is_empty() { req } else { req.header("cookie", jar.join("; ")) };
+        let resp = req.send().await.expect("request");
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        for v in headers.get_all("set-cookie") {
+            let v = v.to_str().expect("ascii");
+            if let Some(rest) = v.strip_prefix("tegoed_session=") {
+                let value = rest.split(';').next().unwrap_or_default();
+                self.cookie = (!value.is_empty()).then(|| value.to_string());
+            }
+            if let Some(rest) = v.strip_prefix("tegoed_lang=") {
+                self.lang = rest.split(';').next().map(str::to_string);
+            }
+        }
+        (status, resp.text().await.expect("body"), headers)
+    }
+
+    pub async fn get(&mut self, path: &str) -> (StatusCode, String, reqwest::header::HeaderMap) {
+        let req = self.http.get(format!("{}{path}", self.base));
+        self.finish(req).await
+    }
+
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String, reqwest::header::HeaderMap) {
+        let body = serde_urlencoded::to_string(form).expect("form");
+        let req = self.http.post(format!("{}{path}", self.base)).header("content-type", "application/x-www-form-urlencoded").body(body);
+        self.finish(req).await
+    }
+
+    pub async fn sign_in(&mut self, email: &str, password: &str) -> StatusCode {
+        self.post("/office/login", &[("email", email), ("password", password)]).await.0
+    }
+}
+
+/// The form token of a back-office page.
+pub fn form_token(html: &str) -> String {
+    let at = html.find("name=\"token\" value=\"").expect("a form with a token") + 20;
+    html[at..].split('"').next().expect("token").to_string()
+}

@@ -1,0 +1,420 @@
+//! A debtor's file: contact data and preferences, the open invoices with the step each reached,
+//! what pauses the track, the timeline (every message with its text and delivery evidence, every
+//! call, payment, portal action and note), and the quick actions: log a call, write a note, put
+//! the track on hold, end a pause.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::civil::Date;
+
+use domain::FieldProblem;
+use domain::dates::add_days;
+use domain::dunning::call::CallOutcome;
+use domain::ids::{DebtorId, InvoiceId};
+use domain::invoice::InvoiceStatus;
+use domain::money::Cents;
+
+use super::{ActForm, Chrome, Staff, day, failed, money};
+use crate::App;
+use crate::api::worklist::{DisputeRaised, NewCall, PromiseMade, log_call};
+use crate::problem::ApiError;
+
+/// Longest hold a person can set from the file, in days.
+const MAX_HOLD_DAYS: i32 = 90;
+
+struct Contact {
+    name: String,
+    email: String,
+    phone: String,
+    whatsapp: bool,
+}
+
+struct OpenLine {
+    id: i64,
+    number: String,
+    due: String,
+    days_late: i64,
+    open: String,
+    step: String,
+}
+
+struct PauseLine {
+    id: i64,
+    kind: String,
+    until: String,
+    reason: String,
+    amount: String,
+}
+
+struct Event {
+    on: String,
+    kind: String,
+    amount: String,
+    detail: String,
+    /// A message's text and evidence.
+    message: Option<MessageView>,
+}
+
+struct MessageView {
+    recipient: String,
+    subject: String,
+    body: String,
+    message_id: String,
+    delivery: String,
+    attempts: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "office/debtor.html")]
+struct DebtorPage {
+    c: Chrome,
+    id: i64,
+    name: String,
+    facts: Vec<(&'static str, String)>,
+    contacts: Vec<Contact>,
+    flags: Vec<String>,
+    open: Vec<OpenLine>,
+    total: String,
+    pauses: Vec<PauseLine>,
+    events: Vec<Event>,
+    notice: Option<(bool, Vec<String>)>,
+    /// Value, words, chosen.
+    outcomes: Vec<(&'static str, &'static str, bool)>,
+    today: String,
+    hold_latest: String,
+    /// What the call form held when it was refused.
+    kept: Kept,
+}
+
+/// What a refused call form held, to fill it again.
+#[derive(Default)]
+struct Kept {
+    outcome: String,
+    note: String,
+    pay_by: String,
+    amount: String,
+    reason: String,
+}
+
+/// The file of one debtor of the session's tenant.
+pub(super) async fn page(State(app): State<App>, staff: Staff, Path(id): Path<i64>, RawQuery(q): RawQuery) -> Response {
+    let done = form_urlencoded::parse(q.unwrap_or_default().as_bytes()).find(|(k, _)| k == "done").map(|(_, v)| v.into_owned());
+    let notice = done.map(|d| (false, vec![staff.t().done_word(&d).to_string()]));
+    render(&app, &staff, DebtorId(id), StatusCode::OK, notice, Kept::default()).await
+}
+
+async fn render(app: &App, staff: &Staff, id: DebtorId, status: StatusCode, notice: Option<(bool, Vec<String>)>, kept: Kept) -> Response {
+    let today = crate::today();
+    let tenant = staff.tenant();
+    let loaded = async {
+        let mut tx = app.db.read().await?;
+        let Some(debtor) = tx.debtor(tenant, id).await? else { return Ok(None) };
+        let filter = store::InvoiceFilter { status: Some(InvoiceStatus::Open), debtor_id: Some(id), ..Default::default() };
+        let mut open = tx.invoices(tenant, &filter, store::Page::first(5_000)).await?;
+        open.sort_by_key(|i| (i.due_date, i.id));
+        let steps = tx.progress_between(tenant, id, id).await?;
+        let pauses = tx.pauses_of(tenant, id).await?;
+        let flags = tx.flags_of(tenant, id).await?;
+        let timeline = tx.timeline(tenant, id).await?;
+        let messages = tx.messages(tenant, Some(id), None, store::Page::first(10_000)).await?;
+        tx.commit().await?;
+        Ok::<_, store::StoreError>(Some((debtor, open, steps, pauses, flags, timeline, messages)))
+    }
+    .await;
+    let (debtor, open, steps, pauses, flags, timeline, messages) = match loaded {
+        Ok(Some(l)) => l,
+        Ok(None) => return super::refused(staff, staff.t().no_such_debtor),
+        Err(e) => return failed("debtor file", &e),
+    };
+    let (t, lang) = (staff.t(), staff.lang);
+    let mut facts = vec![
+        (t.kind, t.debtor_kind(debtor.kind).to_string()),
+        (t.language, format!("{} ({})", debtor.language, debtor.language_level)),
+        (t.segment, debtor.segment.to_string()),
+        (t.preferred_channel, debtor.preferred_channel.map_or_else(|| "—".to_string(), |c| c.to_string())),
+    ];
+    if let Some(a) = &debtor.address {
+        facts.push((t.address, format!("{}, {} {}, {}", a.street, a.postcode, a.city, a.country)));
+    }
+    if let Some(x) = &debtor.external_id {
+        facts.push((t.external_id, x.clone()));
+    }
+    let contacts = debtor
+        .contacts
+        .iter()
+        .map(|c| Contact {
+            name: c.name.clone(),
+            email: c.email.as_ref().map(|e| e.as_str().to_string()).unwrap_or_default(),
+            phone: c.phone.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default(),
+            whatsapp: c.whatsapp_opt_in,
+        })
+        .collect();
+    let step_of = |inv: InvoiceId| steps.iter().filter(|s| s.invoice_id == inv).max_by_key(|s| s.step);
+    let total: Cents = open.iter().map(|i| i.outstanding).sum();
+    let open_lines = open
+        .iter()
+        .map(|i| OpenLine {
+            id: i.id.0,
+            number: i.number.clone(),
+            due: day(lang, i.due_date),
+            days_late: i64::from((today - i.due_date).get_days()).max(0),
+            open: money(lang, i.outstanding),
+            step: step_of(i.id).map_or_else(|| "—".to_string(), |s| format!("{} ({})", s.step + 1, day(lang, s.on))),
+        })
+        .collect();
+    let pauses = pauses
+        .iter()
+        .map(|p| PauseLine {
+            id: p.id,
+            kind: p.kind.clone(),
+            until: p.until.map(|u| day(lang, u)).unwrap_or_default(),
+            reason: p.reason.clone().unwrap_or_default(),
+            amount: p.amount.map(|a| money(lang, a)).unwrap_or_default(),
+        })
+        .collect();
+    let flags = flags.iter().map(|f| format!("{}{}", f.flag, f.note.as_deref().map(|n| format!(": {n}")).unwrap_or_default())).collect();
+    let by_id: HashMap<i64, &store::MessageRecord> = messages.iter().map(|m| (m.id, m)).collect();
+    // Newest first: the file is read from the top.
+    let events = timeline
+        .iter()
+        .rev()
+        .map(|e| Event {
+            on: day(lang, e.on),
+            kind: e.kind.replace('_', " "),
+            amount: e.amount.map(|a| money(lang, a)).unwrap_or_default(),
+            detail: e.detail.clone(),
+            message: e.kind.starts_with("message_").then(|| by_id.get(&e.ref_id)).flatten().map(|m| MessageView {
+                recipient: m.recipient.clone().unwrap_or_default(),
+                subject: m.subject.clone().unwrap_or_default(),
+                body: m.body.clone().unwrap_or_default(),
+                message_id: m.message_id.clone().unwrap_or_default(),
+                delivery: m.delivery.clone().unwrap_or_else(|| m.status.clone()),
+                attempts: m
+                    .attempts
+                    .iter()
+                    .map(|a| {
+                        format!(
+                            "#{} {} → {}: {}",
+                            a.attempt,
+                            a.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+                            a.outcome.as_deref().unwrap_or("…"),
+                            a.detail.as_deref().unwrap_or_default()
+                        )
+                    })
+                    .collect(),
+            }),
+        })
+        .collect();
+    let outcomes = CallOutcome::ALL.iter().map(|o| (o.as_str(), t.call_outcome(*o), kept.outcome == o.as_str())).collect();
+    let view = DebtorPage {
+        c: staff.chrome("worklist"),
+        id: id.0,
+        name: debtor.name.clone(),
+        facts,
+        contacts,
+        flags,
+        open: open_lines,
+        total: money(lang, total),
+        pauses,
+        events,
+        notice,
+        outcomes,
+        today: today.to_string(),
+        hold_latest: add_days(today, MAX_HOLD_DAYS).to_string(),
+        kept,
+    };
+    staff.show(status, view.render())
+}
+
+/// The form's fields kept, to fill the form again after a refusal.
+fn kept(form: &ActForm) -> Kept {
+    let f = |k: &str| form.fields.get(k).unwrap_or_default().to_string();
+    Kept { outcome: f("outcome"), note: f("note"), pay_by: f("pay_by"), amount: f("amount"), reason: f("reason") }
+}
+
+/// Field problems as lines of a notice.
+fn lines(problems: &[FieldProblem]) -> Vec<String> {
+    problems.iter().map(|p| format!("{}: {}", p.field, p.message)).collect()
+}
+
+/// After a change: the file again, saying what was done.
+fn back(id: i64, done: &str) -> Response {
+    Redirect::to(&format!("/office/debtors/{id}?done={done}")).into_response()
+}
+
+/// Logs a call with what came of it; an open call task of the debtor is closed by it.
+pub(super) async fn call(State(app): State<App>, Path(id): Path<i64>, form: ActForm) -> Response {
+    if let Some(r) = form.refusal() {
+        return r;
+    }
+    let (staff, f) = (&form.staff, &form.fields);
+    let mut problems = Vec::new();
+    let outcome = match CallOutcome::parse(f.get("outcome").unwrap_or_default()) {
+        Ok(o) => Some(o),
+        Err(e) => {
+            problems.push(FieldProblem::new("outcome", e.reason));
+            None
+        }
+    };
+    let promise = match outcome {
+        Some(CallOutcome::Promise) => {
+            let pay_by = f.get("pay_by").unwrap_or_default().parse::<Date>();
+            let amount = Cents::parse(f.get("amount").unwrap_or_default());
+            match (pay_by, amount) {
+                (Ok(pay_by), Ok(amount)) => Some(PromiseMade { pay_by, amount }),
+                (d, a) => {
+                    if d.is_err() {
+                        problems.push(FieldProblem::new("pay_by", "expected a date"));
+                    }
+                    if let Err(e) = a {
+                        problems.push(FieldProblem::new("amount", e.reason));
+                    }
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    let dispute = match outcome {
+        Some(CallOutcome::Dispute) => match f.get("invoice").and_then(|v| v.parse::<i64>().ok()) {
+            Some(i) => Some(DisputeRaised { invoice_id: InvoiceId(i), reason: f.text("reason") }),
+            None => {
+                problems.push(FieldProblem::new("invoice", "choose the invoice the debtor disputes"));
+                None
+            }
+        },
+        _ => None,
+    };
+    let (Some(outcome), true) = (outcome, problems.is_empty()) else {
+        return render(&app, staff, DebtorId(id), StatusCode::UNPROCESSABLE_ENTITY, Some((true, lines(&problems))), kept(&form)).await;
+    };
+    let note = Some(f.text("note")).filter(|n| !n.is_empty());
+    let call = NewCall { outcome, note: note.clone(), promise, dispute };
+    let result = async {
+        let mut tx = app.db.write().await?;
+        if tx.debtor(staff.tenant(), DebtorId(id)).await?.is_none() {
+            return Err(ApiError::NotFound);
+        }
+        let task = tx.open_task_of(staff.tenant(), DebtorId(id)).await?;
+        let logged = log_call(&mut tx, staff.tenant(), DebtorId(id), task, call).await?;
+        let detail = format!("{outcome}{}", note.map(|n| format!(": {n}")).unwrap_or_default());
+        tx.audit(Some(staff.tenant()), Some(staff.user()), "call_logged", &format!("debtor {id}"), &detail).await?;
+        tx.commit().await?;
+        Ok(logged)
+    }
+    .await;
+    match result {
+        Ok(_) => back(id, "call"),
+        Err(ApiError::NotFound) => super::refused(staff, staff.t().no_such_debtor),
+        Err(ApiError::Invalid(p) | ApiError::BadRequest(_, p)) => {
+            render(&app, staff, DebtorId(id), StatusCode::UNPROCESSABLE_ENTITY, Some((true, lines(&p))), kept(&form)).await
+        }
+        Err(e) => failed("log call", &e),
+    }
+}
+
+/// Writes a note in the file.
+pub(super) async fn note(State(app): State<App>, Path(id): Path<i64>, form: ActForm) -> Response {
+    if let Some(r) = form.refusal() {
+        return r;
+    }
+    let staff = &form.staff;
+    let text = form.fields.text("note");
+    let mut problems = Vec::new();
+    domain::check_text(&mut problems, "note", &text, 2000);
+    if !problems.is_empty() {
+        return render(&app, staff, DebtorId(id), StatusCode::UNPROCESSABLE_ENTITY, Some((true, lines(&problems))), kept(&form)).await;
+    }
+    let result = async {
+        let mut tx = app.db.write().await?;
+        if tx.debtor(staff.tenant(), DebtorId(id)).await?.is_none() {
+            return Ok(false);
+        }
+        tx.add_debtor_note(staff.tenant(), DebtorId(id), Some(staff.user()), &text).await?;
+        tx.audit(Some(staff.tenant()), Some(staff.user()), "note_added", &format!("debtor {id}"), &text).await?;
+        tx.commit().await?;
+        Ok::<_, store::StoreError>(true)
+    }
+    .await;
+    match result {
+        Ok(true) => back(id, "note"),
+        Ok(false) => super::refused(staff, staff.t().no_such_debtor),
+        Err(e) => failed("note", &e),
+    }
+}
+
+/// Puts the debtor's track on hold until a day, with a reason.
+pub(super) async fn hold(State(app): State<App>, Path(id): Path<i64>, form: ActForm) -> Response {
+    if let Some(r) = form.refusal() {
+        return r;
+    }
+    let staff = &form.staff;
+    let today = crate::today();
+    let reason = form.fields.text("reason");
+    let mut problems = Vec::new();
+    domain::check_text(&mut problems, "reason", &reason, 500);
+    let until = form.fields.get("until").unwrap_or_default().parse::<Date>().ok();
+    match until {
+        None => problems.push(FieldProblem::new("until", "expected a date")),
+        Some(u) if u <= today => problems.push(FieldProblem::new("until", format!("must lie after today ({today})"))),
+        Some(u) if u > add_days(today, MAX_HOLD_DAYS) => problems
+            .push(FieldProblem::new("until", format!("at most {MAX_HOLD_DAYS} days ahead; a longer stop is a hand-over or a write-off"))),
+        Some(_) => {}
+    }
+    let (Some(until), true) = (until, problems.is_empty()) else {
+        return render(&app, staff, DebtorId(id), StatusCode::UNPROCESSABLE_ENTITY, Some((true, lines(&problems))), kept(&form)).await;
+    };
+    let result = async {
+        let mut tx = app.db.write().await?;
+        if tx.debtor(staff.tenant(), DebtorId(id)).await?.is_none() {
+            return Ok(false);
+        }
+        let pause = tx.add_pause(staff.tenant(), DebtorId(id), None, "hold", Some(until), None, &reason).await?;
+        let detail = format!("until {until}: {reason}");
+        tx.audit(Some(staff.tenant()), Some(staff.user()), "hold_started", &format!("pause {pause} of debtor {id}"), &detail).await?;
+        tx.commit().await?;
+        Ok::<_, store::StoreError>(true)
+    }
+    .await;
+    match result {
+        Ok(true) => back(id, "hold"),
+        Ok(false) => super::refused(staff, staff.t().no_such_debtor),
+        Err(e) => failed("hold", &e),
+    }
+}
+
+/// Ends a pause of the debtor (a hold, a promise, a dispute) so the track goes on.
+pub(super) async fn end_pause(State(app): State<App>, Path((id, pause)): Path<(i64, i64)>, form: ActForm) -> Response {
+    if let Some(r) = form.refusal() {
+        return r;
+    }
+    let staff = &form.staff;
+    let result = async {
+        let mut tx = app.db.write().await?;
+        // Only a pause of this debtor: the path names both.
+        if !tx.pauses_of(staff.tenant(), DebtorId(id)).await?.iter().any(|p| p.id == pause) {
+            return Ok(false);
+        }
+        tx.end_pause(staff.tenant(), pause).await?;
+        tx.audit(
+            Some(staff.tenant()),
+            Some(staff.user()),
+            "pause_ended",
+            &format!("pause {pause} of debtor {id}"),
+            &form.fields.text("why"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<_, store::StoreError>(true)
+    }
+    .await;
+    match result {
+        Ok(true) => back(id, "pause_ended"),
+        Ok(false) => super::refused(staff, staff.t().no_such_pause),
+        Err(e) => failed("end pause", &e),
+    }
+}
