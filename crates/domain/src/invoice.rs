@@ -281,6 +281,20 @@ pub struct NewCreditNote {
     pub reason: Option<String>,
 }
 
+impl Invoice {
+    /// The VAT in a part of this invoice's total, in the invoice's own proportion, rounded half
+    /// up to the cent: what a credit note for `part` carries (Wet OB 1968 art. 29 lid 4: a
+    /// credit note states the VAT it corrects).
+    pub fn vat_share(&self, part: Cents) -> Cents {
+        if !self.total.is_positive() {
+            return Cents::ZERO;
+        }
+        let (vat, part, total) = (i128::from(self.vat.cents()), i128::from(part.cents()), i128::from(self.total.cents()));
+        let share = (2 * vat * part + total) / (2 * total);
+        Cents::from_cents_unchecked(i64::try_from(share).unwrap_or(0))
+    }
+}
+
 impl NewCreditNote {
     /// Rules the types cannot carry; `invoice` is the invoice named, when there is one.
     pub fn problems(&self, invoice: Option<&Invoice>) -> Vec<FieldProblem> {
@@ -324,6 +338,35 @@ mod tests {
 
     fn c(v: i64) -> Cents {
         Cents::new(v).expect("in range")
+    }
+
+    #[test]
+    fn a_part_carries_its_share_of_the_vat() {
+        let mut inv = Invoice {
+            id: InvoiceId(1),
+            tenant_id: TenantId(1),
+            debtor_id: DebtorId(1),
+            number: "F1".into(),
+            external_id: None,
+            issue_date: date(2026, 1, 1),
+            due_date: date(2026, 1, 31),
+            currency: Currency::Eur,
+            total: c(12_100),
+            vat: c(2_100),
+            paid: c(0),
+            credited: c(0),
+            outstanding: c(12_100),
+            status: InvoiceStatus::Open,
+            payment_reference: None,
+            created_at: Timestamp::UNIX_EPOCH,
+            updated_at: Timestamp::UNIX_EPOCH,
+        };
+        assert_eq!(inv.vat_share(c(12_100)), c(2_100), "the whole");
+        assert_eq!(inv.vat_share(c(6_050)), c(1_050), "half");
+        assert_eq!(inv.vat_share(c(1)), c(0), "0.17 cent rounds down");
+        assert_eq!(inv.vat_share(c(3)), c(1), "0.52 cent rounds up");
+        inv.vat = c(0);
+        assert_eq!(inv.vat_share(c(5_000)), c(0));
     }
 
     #[test]

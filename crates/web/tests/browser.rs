@@ -438,6 +438,17 @@ async fn back_office_in_chromium(db: Db) {
     b.expect_text("promise: Pays next week, salary is late").await;
     b.screenshot(&shot("05-call-logged")).await;
 
+    // Decide the dispute about J-2: accepted, with a credit note for € 50 of the € 250.
+    b.click("#pauses details.decide summary").await;
+    b.screenshot(&shot("06-dispute")).await;
+    b.click("#pauses input[value=accept]").await;
+    b.type_in("#pauses input[name=credit_amount]", "50,00").await;
+    b.type_in("#pauses input[name=decision_reason]", "Scratched frame: partial credit agreed").await;
+    b.click_through("#pauses button[id^=decide-button]").await;
+    b.expect_text("The dispute is accepted with a credit note").await;
+    b.expect_text("Dispute accepted: credit note C-J-2 of").await;
+    b.screenshot(&shot("07-dispute-decided")).await;
+
     // The task left the list; the promise pauses the file.
     b.goto(&format!("{}/office", app.base)).await;
     let gone = b.script(&format!("return document.querySelector('#work-call_task-{}') === null;", o.call_task)).await;
@@ -446,12 +457,13 @@ async fn back_office_in_chromium(db: Db) {
     b.goto(&format!("{}/office/audit", app.base)).await;
     b.expect_text("call_logged").await;
     b.expect_text("work_done").await;
-    b.screenshot(&shot("06-audit")).await;
+    b.expect_text("dispute_decided").await;
+    b.screenshot(&shot("08-audit")).await;
 
     // Dutch, as the team works in it.
     b.goto(&format!("{}/office?lang=nl", app.base)).await;
     b.expect_text("Werklijst van vandaag").await;
-    b.screenshot(&shot("07-werklijst")).await;
+    b.screenshot(&shot("09-werklijst")).await;
 }
 
 on_both_backends!(portal_in_chromium, back_office_in_chromium);

@@ -195,9 +195,81 @@ async fn worklist_and_debtor_file(db: Db) {
     let (_, list, _) = v.get("/office").await;
     assert!(!list.contains("work-broken_promise-") && list.contains("work-dispute-"));
 
+    // The dispute about J-2 (€ 250): more than is open cannot be credited; € 100 can, with
+    // its share of the VAT, and the pause ends.
+    let dispute = {
+        let mut tx = db.read().await.expect("tx");
+        let p = tx.pauses_of(domain::ids::TenantId(o.tenant.id), domain::ids::DebtorId(o.jansen)).await.expect("pauses");
+        tx.commit().await.expect("commit");
+        p.iter().find(|p| p.kind == "dispute").expect("the dispute").id
+    };
+    let decide = format!("/office/debtors/{}/disputes/{dispute}/decision", o.jansen);
+    let (s, page, _) = v
+        .post(
+            &decide,
+            &[
+                ("token", &token),
+                ("decision", "accept"),
+                ("credit_number", "C-J-2"),
+                ("credit_amount", "300"),
+                ("decision_reason", "damage"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("credit_amount: 300.00 is more than the 250.00 still open on invoice J-2"), "{page}");
+    let (s, page, _) = v.post(&decide, &[("token", &token), ("decision", "maybe"), ("decision_reason", "x")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("decision: choose accept"));
+    let (s, _, h) = v
+        .post(
+            &decide,
+            &[
+                ("token", &token),
+                ("decision", "accept"),
+                ("credit_number", "C-J-2"),
+                ("credit_amount", "100,00"),
+                ("decision_reason", "front wheel was damaged"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (s, h["location"].to_str().expect("ascii")),
+        (StatusCode::SEE_OTHER, format!("/office/debtors/{}?done=dispute_accepted", o.jansen).as_str())
+    );
+    let (_, notes) = app.get(&o.tenant.key, &format!("/credit-notes?debtor_id={}", o.jansen)).await;
+    assert_eq!(
+        (&notes["items"][0]["number"], &notes["items"][0]["total"]),
+        (&serde_json::json!("C-J-2"), &serde_json::json!(10_000)),
+        "{notes}"
+    );
+    let (_, file, _) = v.get(&format!("/office/debtors/{}?done=dispute_accepted", o.jansen)).await;
+    assert!(file.contains("The dispute is accepted with a credit note") && file.contains("€250.00"), "€100 + €150 open");
+    assert!(file.contains("Dispute accepted: credit note C-J-2"), "{file}");
+    // Decided once: a second decision finds no dispute.
+    let (s, _, _) = v.post(&decide, &[("token", &token), ("decision", "reject"), ("decision_reason", "again")]).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (_, list, _) = v.get("/office").await;
+    assert!(!list.contains("work-dispute-"));
+
+    // Rejecting: the pause ends, the reason is in the file, no credit note.
+    let mut tx = db.write().await.expect("tx");
+    let second = tx
+        .add_pause(domain::ids::TenantId(o.tenant.id), domain::ids::DebtorId(o.de_vries), None, "dispute", None, None, "never ordered")
+        .await
+        .expect("dispute");
+    tx.commit().await.expect("commit");
+    let decide = format!("/office/debtors/{}/disputes/{second}/decision", o.de_vries);
+    let (s, _, _) = v.post(&decide, &[("token", &token), ("decision", "reject"), ("decision_reason", "signed delivery note")]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, file, _) = v.get(&format!("/office/debtors/{}", o.de_vries)).await;
+    assert!(file.contains("Dispute rejected: signed delivery note") && !file.contains("never ordered</td>"), "{file}");
+    let (_, notes) = app.get(&o.tenant.key, &format!("/credit-notes?debtor_id={}", o.de_vries)).await;
+    assert_eq!(notes["items"], serde_json::json!([]));
+
     // Every change is in the audit log with who did it.
     let (_, audit, _) = v.get("/office/audit").await;
-    for line in ["call_logged", "note_added", "hold_started", "pause_ended", "work_done"] {
+    for line in ["call_logged", "note_added", "hold_started", "pause_ended", "work_done", "dispute_decided"] {
         assert!(audit.contains(line), "{line}");
     }
     assert!(audit.contains("Anna de Boer"));

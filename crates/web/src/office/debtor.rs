@@ -44,6 +44,9 @@ struct OpenLine {
 
 struct PauseLine {
     id: i64,
+    /// A dispute: the invoice's number, what is open on it (as typed in the form), and the
+    /// credit note number suggested.
+    dispute: Option<(String, String, String)>,
     kind: String,
     until: String,
     reason: String,
@@ -170,6 +173,10 @@ async fn render(app: &App, staff: &Staff, id: DebtorId, status: StatusCode, noti
         .iter()
         .map(|p| PauseLine {
             id: p.id,
+            dispute: p.invoice_id.filter(|_| p.kind == "dispute").and_then(|i| open.iter().find(|o| o.id == i)).map(|i| {
+                let typed = format!("{}.{:02}", i.outstanding.cents() / 100, i.outstanding.cents() % 100);
+                (i.number.clone(), typed, format!("C-{}", i.number))
+            }),
             kind: p.kind.clone(),
             until: p.until.map(|u| day(lang, u)).unwrap_or_default(),
             reason: p.reason.clone().unwrap_or_default(),
@@ -416,5 +423,91 @@ pub(super) async fn end_pause(State(app): State<App>, Path((id, pause)): Path<(i
         Ok(true) => back(id, "pause_ended"),
         Ok(false) => super::refused(staff, staff.t().no_such_pause),
         Err(e) => failed("end pause", &e),
+    }
+}
+
+/// Decides a dispute: accepted with a credit note over (part of) what is open on the invoice, or
+/// rejected; either way the pause ends and the track goes on for what is still owed.
+pub(super) async fn decide_dispute(State(app): State<App>, Path((id, pause)): Path<(i64, i64)>, form: ActForm) -> Response {
+    if let Some(r) = form.refusal() {
+        return r;
+    }
+    let (staff, f) = (&form.staff, &form.fields);
+    let (tenant, debtor) = (staff.tenant(), DebtorId(id));
+    let reason = f.text("decision_reason");
+    let accept = match f.get("decision") {
+        Some("accept") => true,
+        Some("reject") => false,
+        _ => {
+            let p = [FieldProblem::new("decision", "choose accept (with a credit note) or reject")];
+            return render(&app, staff, debtor, StatusCode::UNPROCESSABLE_ENTITY, Some((true, lines(&p))), Kept::default()).await;
+        }
+    };
+    let result = async {
+        let mut tx = app.db.write().await?;
+        let Some(p) = tx.pauses_of(tenant, debtor).await?.into_iter().find(|p| p.id == pause && p.kind == "dispute") else {
+            return Err(ApiError::NotFound);
+        };
+        let mut problems = Vec::new();
+        domain::check_text(&mut problems, "decision_reason", &reason, 500);
+        let mut detail = String::new();
+        if accept {
+            let invoice = match p.invoice_id {
+                Some(i) => tx.invoice(tenant, i).await?,
+                None => None,
+            };
+            let Some(invoice) = invoice else {
+                return Err(ApiError::field("decision", "this dispute names no invoice to credit; reject it or end the pause"));
+            };
+            let total = match Cents::parse(f.get("credit_amount").unwrap_or_default()) {
+                Ok(t) => t,
+                Err(e) => {
+                    problems.push(FieldProblem::new("credit_amount", e.reason));
+                    Cents::ZERO
+                }
+            };
+            let note = domain::invoice::NewCreditNote {
+                debtor_id: debtor,
+                invoice_id: Some(invoice.id),
+                number: f.text("credit_number"),
+                issue_date: crate::today(),
+                total,
+                vat: invoice.vat_share(total),
+                reason: Some(reason.clone()),
+            };
+            problems.extend(note.problems(Some(&invoice)).into_iter().map(|mut p| {
+                p.field = match p.field.as_str() {
+                    "number" => "credit_number".into(),
+                    "total" => "credit_amount".into(),
+                    other => other.into(),
+                };
+                p
+            }));
+            ApiError::check(problems)?;
+            let made = tx.create_credit_note(tenant, &note).await.map_err(|e| match e {
+                store::StoreError::Conflict { .. } => {
+                    ApiError::field("credit_number", format!("credit note {} exists already", note.number))
+                }
+                other => other.into(),
+            })?;
+            detail = format!("accepted: credit note {} of {} on {}: {reason}", made.number, made.total, invoice.number);
+        } else {
+            ApiError::check(problems)?;
+            detail.push_str(&format!("rejected: {reason}"));
+        }
+        tx.end_pause(tenant, pause).await?;
+        tx.add_debtor_note(tenant, debtor, Some(staff.user()), &format!("Dispute {detail}")).await?;
+        tx.audit(Some(tenant), Some(staff.user()), "dispute_decided", &format!("pause {pause} of debtor {id}"), &detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => back(id, if accept { "dispute_accepted" } else { "dispute_rejected" }),
+        Err(ApiError::NotFound) => super::refused(staff, staff.t().no_such_pause),
+        Err(ApiError::Invalid(p)) => {
+            render(&app, staff, debtor, StatusCode::UNPROCESSABLE_ENTITY, Some((true, lines(&p))), Kept::default()).await
+        }
+        Err(e) => failed("decide dispute", &e),
     }
 }

@@ -48,6 +48,7 @@ pub(crate) fn routes() -> Router<App> {
         .route("/office/debtors/{id}/notes", post(debtor::note))
         .route("/office/debtors/{id}/holds", post(debtor::hold))
         .route("/office/debtors/{id}/pauses/{pause}/end", post(debtor::end_pause))
+        .route("/office/debtors/{id}/disputes/{pause}/decision", post(debtor::decide_dispute))
         .route("/office/audit", get(audit::page))
         .route("/office.css", get(stylesheet))
 }

@@ -85,6 +85,13 @@ pub(crate) struct Words {
     pub(crate) preferred_channel: &'static str,
     pub(crate) address: &'static str,
     pub(crate) external_id: &'static str,
+    pub(crate) decide: &'static str,
+    pub(crate) accept_credit: &'static str,
+    pub(crate) reject_resume: &'static str,
+    pub(crate) credit_number: &'static str,
+    pub(crate) credit_amount: &'static str,
+    pub(crate) decision_reason: &'static str,
+    pub(crate) decision: &'static str,
 }
 
 const NL: Words = Words {
@@ -166,6 +173,13 @@ const NL: Words = Words {
     preferred_channel: "Voorkeurskanaal",
     address: "Adres",
     external_id: "Nummer in de boekhouding",
+    decide: "Besluiten",
+    accept_credit: "Toekennen met een creditnota",
+    reject_resume: "Afwijzen en het traject hervatten",
+    credit_number: "Nummer van de creditnota",
+    credit_amount: "Bedrag van de creditnota",
+    decision_reason: "Toelichting voor het dossier",
+    decision: "Besluit",
 };
 
 const EN: Words = Words {
@@ -247,6 +261,13 @@ const EN: Words = Words {
     preferred_channel: "Preferred channel",
     address: "Address",
     external_id: "Number in the books",
+    decide: "Decide",
+    accept_credit: "Accept with a credit note",
+    reject_resume: "Reject and resume the track",
+    credit_number: "Credit note number",
+    credit_amount: "Credit note amount",
+    decision_reason: "Reason, for the file",
+    decision: "Decision",
 };
 
 /// The words of a language.
@@ -323,6 +344,11 @@ impl Words {
             "note" => ("De notitie is toegevoegd.", "The note is added."),
             "hold" => ("Het dossier staat in de wacht.", "The file is on hold."),
             "pause_ended" => ("De pauze is beëindigd; het traject loopt weer.", "The pause has ended; the track goes on."),
+            "dispute_accepted" => (
+                "Het geschil is toegekend met een creditnota; voor wat nog openstaat loopt het traject weer.",
+                "The dispute is accepted with a credit note; the track goes on for what is still open.",
+            ),
+            "dispute_rejected" => ("Het geschil is afgewezen; het traject loopt weer.", "The dispute is rejected; the track goes on."),
             _ => ("Gedaan.", "Done."),
         };
         if self.nl() { nl } else { en }
