@@ -43,6 +43,12 @@ pub fn business_date(at: jiff::Timestamp) -> Date {
     at.to_zoned(tz).date()
 }
 
+/// The instant a business day starts (midnight in the Netherlands).
+pub fn start_of(d: Date) -> jiff::Timestamp {
+    let tz = jiff::tz::TimeZone::get(BUSINESS_TIME_ZONE).unwrap_or(jiff::tz::TimeZone::UTC);
+    d.to_zoned(tz).map_or_else(|_| jiff::Timestamp::UNIX_EPOCH, |z| z.timestamp())
+}
+
 /// A date `days` later (earlier when negative), saturating at the ends of jiff's calendar, far
 /// beyond any business date.
 pub fn add_days(d: Date, days: i32) -> Date {

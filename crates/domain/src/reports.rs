@@ -1,5 +1,6 @@
-//! Reports for credit controllers: how old what is open is (ageing), and how many days of sales
-//! are outstanding (DSO).
+//! Reports for credit controllers: how old what is open is (ageing), how many days of sales are
+//! outstanding (DSO), how many promises and arrangements are kept, what each dunning step
+//! brings in, and why debtors do not pay.
 
 use jiff::civil::Date;
 use serde::Serialize;
@@ -45,9 +46,93 @@ pub fn dso(open: Cents, invoiced: Cents, days: u16) -> Option<f64> {
     Some((v * 10.0).round() / 10.0)
 }
 
+/// Promises or arrangements made in a period, by how they ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Kept {
+    /// Made in the period.
+    pub made: i64,
+    /// Still running.
+    pub open: i64,
+    /// Kept (a promise paid by its day, an arrangement paid in full).
+    pub kept: i64,
+    /// Broken.
+    pub broken: i64,
+    /// Ended otherwise (an arrangement cancelled).
+    pub cancelled: i64,
+    /// What they were about.
+    pub amount: Cents,
+}
+
+impl Kept {
+    /// Kept as a share of those that ended kept or broken, in whole percent; none before any
+    /// ended.
+    pub fn kept_percent(&self) -> Option<i64> {
+        percent(self.kept, self.kept + self.broken)
+    }
+}
+
+/// `part` of `whole` in whole percent, rounded half up; none of nothing.
+pub fn percent(part: i64, whole: i64) -> Option<i64> {
+    (whole > 0).then(|| (200 * part + whole) / (2 * whole))
+}
+
+/// The windows after a step in which payment is counted: 7, 14 and 30 days.
+pub const PAID_WITHIN: [i32; 3] = [7, 14, 30];
+
+/// What one step of one policy brought in: of the invoices it was taken for, how many were paid
+/// in full within 7, 14 and 30 days after it. Only steps at least that long ago count for a
+/// window (`eligible`), so a step taken yesterday does not lower the 30-day figure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StepOutcome {
+    /// The policy.
+    pub policy: String,
+    /// The step, counted from 1.
+    pub step: i64,
+    /// Invoices the step was taken for in the period.
+    pub invoices: i64,
+    /// Per window of [`PAID_WITHIN`]: invoices whose step lies that long ago.
+    pub eligible: [i64; 3],
+    /// Per window: of those, paid in full within it.
+    pub paid: [i64; 3],
+}
+
+impl StepOutcome {
+    /// Paid within each window, in whole percent of the eligible.
+    pub fn paid_percent(&self) -> [Option<i64>; 3] {
+        [0, 1, 2].map(|i| percent(self.paid[i], self.eligible[i]))
+    }
+}
+
+/// How often a reason for not paying was given in a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReasonCount {
+    /// dispute, cant_pay:income, cant_pay:costs, cant_pay:illness, cant_pay:waiting,
+    /// cant_pay:debts, cant_pay:other, cant_pay:unspecified, wont_pay, wrong_number, or
+    /// promised_later.
+    pub reason: String,
+    /// How often.
+    pub count: i64,
+}
+
+/// The reason codes a debtor chooses from in the portal ("I can't pay").
+pub const CANT_PAY_REASONS: [&str; 6] = ["income", "costs", "illness", "waiting", "debts", "other"];
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kept_and_paid_percentages() {
+        let k = Kept { made: 10, open: 3, kept: 5, broken: 2, cancelled: 0, amount: Cents::ZERO };
+        assert_eq!(k.kept_percent(), Some(71), "5 of 7");
+        assert_eq!(Kept::default().kept_percent(), None);
+        let s = StepOutcome { policy: "p".into(), step: 1, invoices: 9, eligible: [9, 6, 0], paid: [3, 3, 0] };
+        assert_eq!(s.paid_percent(), [Some(33), Some(50), None]);
+        assert_eq!(percent(1, 8), Some(13), "12.5 rounds up");
+    }
     use jiff::civil::date;
 
     #[test]

@@ -10,6 +10,7 @@ pub mod office;
 pub mod pay;
 pub mod portal;
 pub mod problem;
+mod reports;
 
 use std::sync::Arc;
 use std::time::Instant;

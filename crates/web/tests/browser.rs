@@ -460,10 +460,26 @@ async fn back_office_in_chromium(db: Db) {
     b.expect_text("dispute_decided").await;
     b.screenshot(&shot("08-audit")).await;
 
+    // Every report, with its chart drawn by the server.
+    b.goto(&format!("{}/office/reports", app.base)).await;
+    for words in [
+        "Ageing of open items",
+        "DSO (days sales outstanding)",
+        "Promises and arrangements: kept?",
+        "Outcome per step",
+        "Reasons for not paying",
+    ] {
+        b.expect_text(words).await;
+    }
+    let charts = b.script("return [...document.images].map(i => i.complete && i.naturalWidth > 0);").await;
+    assert_eq!(charts, json!([true, true, true, true]), "every chart loaded");
+    b.check_labels("reports").await;
+    b.screenshot(&shot("09-reports")).await;
+
     // Dutch, as the team works in it.
     b.goto(&format!("{}/office?lang=nl", app.base)).await;
     b.expect_text("Werklijst van vandaag").await;
-    b.screenshot(&shot("09-werklijst")).await;
+    b.screenshot(&shot("10-werklijst")).await;
 }
 
 on_both_backends!(portal_in_chromium, back_office_in_chromium);

@@ -281,4 +281,157 @@ async fn worklist_and_debtor_file(db: Db) {
     assert!(theirs.is_empty());
 }
 
-on_both_backends!(signing_in_and_sessions, worklist_and_debtor_file);
+async fn reports_over_a_period(db: Db) {
+    use domain::ids::{DebtorId, InvoiceId, TenantId};
+    use serde_json::json;
+    let app = TestApp::serve(db.clone(), None, false).await;
+    let o = office(&app, &db).await;
+    let t = &o.tenant;
+    let today = web::today();
+    let day = |n: i32| domain::dates::add_days(today, n);
+    let (a, b, c) = (app.debtor(t, "A").await, app.debtor(t, "B").await, app.debtor(t, "C").await);
+    let a1 = app.invoice(t, a, "A-1", "2026-10-01", 10_000).await["id"].as_i64().expect("id");
+    let a2 = app.invoice(t, a, "A-2", "2026-10-01", 20_000).await["id"].as_i64().expect("id");
+    let b1 = app.invoice(t, b, "B-1", "2026-10-01", 30_000).await["id"].as_i64().expect("id");
+    let c1 = app.invoice(t, c, "C-1", "2026-10-01", 40_000).await["id"].as_i64().expect("id");
+    let step = |debtor: i64, invoices: Vec<i64>, on: jiff::civil::Date, key: &str| domain::dunning::planner::PlannedAction {
+        debtor_id: DebtorId(debtor),
+        policy: "consumer-standard".into(),
+        step: 0,
+        kind: domain::dunning::policy::StepKind::Reminder,
+        due_on: on,
+        channels: vec![domain::dunning::policy::Channel::Letter],
+        invoices: invoices.into_iter().map(InvoiceId).collect(),
+        amount: domain::money::Cents::from_cents_unchecked(100),
+        template: "reminder".into(),
+        needs_approval: false,
+        adds_collection_costs: false,
+        starts_interest: false,
+        key: key.into(),
+    };
+    let tenant = TenantId(t.id);
+    let mut tx = db.write().await.expect("tx");
+    // A's reminder 40 days ago: A-1 paid 5 days after it, A-2 only in part. B's 5 days ago:
+    // too recent for any window, though B-1 is paid.
+    tx.record_actions(tenant, day(-40), &[(step(a, vec![a1, a2], day(-40), "ra"), store::ActionStatus::TaskOpen)]).await.expect("a");
+    tx.record_actions(tenant, day(-5), &[(step(b, vec![b1], day(-5), "rb"), store::ActionStatus::TaskOpen)]).await.expect("b");
+    // Promises: one kept, one broken, one running; a dispute; the portal's "can't pay".
+    let money = domain::money::Cents::from_cents_unchecked;
+    for (debtor, outcome) in [(a, Some("kept")), (b, Some("broken")), (c, None)] {
+        let p = tx.add_pause(tenant, DebtorId(debtor), None, "promise", Some(day(7)), Some(money(1_000)), "phone").await.expect("promise");
+        if let Some(o) = outcome {
+            tx.settle_promise(tenant, p, o).await.expect("settle");
+        }
+    }
+    tx.add_pause(tenant, DebtorId(c), Some(InvoiceId(c1)), "dispute", None, None, "wrong price").await.expect("dispute");
+    tx.add_portal_event(tenant, DebtorId(b), "cant_pay", "kan niet betalen (portaal) / can't pay (portal) [illness: I am ill]")
+        .await
+        .expect("event");
+    tx.commit().await.expect("commit");
+    for (debtor, invoice, amount, on) in [(a, a1, 10_000, day(-35)), (a, a2, 5_000, day(-35)), (b, b1, 30_000, day(-3))] {
+        let (s, p) = app
+            .post(&t.key, "/payments", json!({"debtor_id": debtor, "amount": amount, "received_on": on.to_string(), "allocations": [{"invoice_id": invoice, "amount": amount}]}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{p}");
+    }
+    for outcome in ["cant_pay", "wont_pay", "wrong_number"] {
+        let (s, r) = app.post(&t.key, &format!("/debtors/{c}/calls"), json!({"outcome": outcome})).await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+    }
+    let (s, arr) = app
+        .post(
+            &t.key,
+            &format!("/debtors/{c}/arrangements"),
+            json!({"invoice_ids": [c1], "instalments": [{"due_on": "2099-01-01", "amount": 40_000}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{arr}");
+    assert_eq!(app.post_empty(&t.key, &format!("/arrangements/{}/cancel", arr["id"])).await, StatusCode::NO_CONTENT);
+
+    let (s, r) = app.get(&t.key, "/reports/step-outcomes").await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(
+        r["steps"],
+        // With the fixture's call task (step 3, two weeks ago, not paid): in the 7- and 14-day
+        // windows, not yet in the 30-day one.
+        json!([
+            {"policy": "consumer-standard", "step": 1, "invoices": 3, "eligible": [2, 2, 2], "paid": [1, 1, 1]},
+            {"policy": "consumer-standard", "step": 3, "invoices": 1, "eligible": [1, 1, 0], "paid": [0, 0, 0]}
+        ]),
+        "{r}"
+    );
+    let csv = app
+        .http
+        .get(app.url("/reports/step-outcomes?format=csv"))
+        .bearer_auth(&t.key)
+        .send()
+        .await
+        .expect("csv")
+        .text()
+        .await
+        .expect("body");
+    assert_eq!(
+        csv,
+        "policy,step,invoices,eligible_7,paid_7,eligible_14,paid_14,eligible_30,paid_30\nconsumer-standard,1,3,2,1,2,1,2,1\nconsumer-standard,3,1,1,0,1,0,0,0\n"
+    );
+
+    let (_, k) = app.get(&t.key, "/reports/kept").await;
+    assert_eq!(
+        (&k["promises"], &k["promises_kept_percent"]),
+        // With the fixture's broken promise of € 50.
+        (&json!({"made": 4, "open": 1, "kept": 1, "broken": 2, "cancelled": 0, "amount": 8_000}), &json!(33)),
+        "{k}"
+    );
+    assert_eq!(
+        (&k["arrangements"]["made"], &k["arrangements"]["cancelled"], &k["arrangements_kept_percent"]),
+        (&json!(1), &json!(1), &json!(null))
+    );
+
+    let (_, r) = app.get(&t.key, "/reports/reasons").await;
+    let counts: Vec<(String, i64)> = r["reasons"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|x| (x["reason"].as_str().expect("reason").to_string(), x["count"].as_i64().expect("n")))
+        .collect();
+    // The fixture adds a dispute and a promise.
+    let expect =
+        [("dispute", 2), ("cant_pay:illness", 1), ("cant_pay:unspecified", 1), ("wont_pay", 1), ("wrong_number", 1), ("promised_later", 4)];
+    for (reason, n) in expect {
+        assert!(counts.contains(&(reason.to_string(), n)), "{reason}: {n} in {counts:?}");
+    }
+    assert_eq!(counts.iter().map(|(_, n)| n).sum::<i64>(), 10, "nothing else counted: {counts:?}");
+    let svg =
+        app.http.get(app.url("/reports/reasons?format=svg")).bearer_auth(&t.key).send().await.expect("svg").text().await.expect("body");
+    assert_eq!(svg.matches("<rect x=").count(), 11, "a bar per reason");
+
+    // Bad periods and forms are refused; another tenant's figures are its own.
+    let (s, _) = app.get(&t.key, &format!("/reports/kept?from={}&to={}", day(1), day(0))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = app.get(&t.key, "/reports/dso?format=svg").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, theirs) = app.get(&o.other.key, "/reports/kept").await;
+    assert_eq!(theirs["promises"]["made"], 0);
+
+    // The back-office's page shows them all, with charts and CSV behind the session.
+    let mut v = Visitor::new(&app);
+    assert_eq!(v.get("/office/reports/kept.svg").await.0, StatusCode::SEE_OTHER, "signed in only");
+    assert_eq!(v.sign_in(&o.controller, PASSWORD).await, StatusCode::SEE_OTHER);
+    let (s, page, _) = v.get("/office/reports?lang=en").await;
+    assert_eq!(s, StatusCode::OK);
+    for part in ["Ageing of open items", "DSO", "33%", "consumer-standard", "1 / 2 (50%)", "cant_pay:illness", "kept.svg?as_of="] {
+        assert!(page.contains(part), "{part} in {page}");
+    }
+    for name in ["ageing", "kept", "step-outcomes", "reasons"] {
+        let (s, body, h) = v.get(&format!("/office/reports/{name}.svg")).await;
+        assert_eq!((s, h["content-type"].to_str().expect("ascii")), (StatusCode::OK, "image/svg+xml"), "{name}");
+        assert!(body.starts_with("<svg"));
+        let (s, body, _) = v.get(&format!("/office/reports/{name}.csv")).await;
+        assert!(s == StatusCode::OK && body.lines().count() >= 2, "{name}: {body}");
+    }
+    assert_eq!(v.get("/office/reports/dso.svg").await.0, StatusCode::NOT_FOUND, "DSO is a figure, not a chart");
+    let (_, page, _) = v.get("/office/reports?from=yesterday").await;
+    assert!(page.contains("A date is not valid"));
+}
+
+on_both_backends!(signing_in_and_sessions, worklist_and_debtor_file, reports_over_a_period);

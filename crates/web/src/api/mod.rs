@@ -44,7 +44,7 @@ use crate::problem::ApiError;
         (name = "dunning", description = "Policies, pauses, promises, arrangements, the call worklist, the actions of the daily run and each debtor's timeline"),
         (name = "messages", description = "Messages to debtors with their delivery evidence, the texts of every step per language and level, and who debtors can contact"),
         (name = "portal", description = "What debtors asked for in the portal that a person decides: payment plans beyond the limits, and files sent with disputes"),
-        (name = "reports", description = "Ageing of what is open and days sales outstanding, as JSON, CSV or an SVG chart"),
+        (name = "reports", description = "Ageing, days sales outstanding, promises and arrangements kept, outcomes per dunning step, reasons for not paying; as JSON, CSV or an SVG chart"),
         (name = "law", description = "Dutch collection law: collection costs and statutory interest, with their breakdown"),
     )
 )]

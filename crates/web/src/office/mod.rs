@@ -9,6 +9,7 @@
 mod audit;
 mod auth;
 mod debtor;
+mod reports;
 mod words;
 mod worklist;
 
@@ -50,6 +51,8 @@ pub(crate) fn routes() -> Router<App> {
         .route("/office/debtors/{id}/pauses/{pause}/end", post(debtor::end_pause))
         .route("/office/debtors/{id}/disputes/{pause}/decision", post(debtor::decide_dispute))
         .route("/office/audit", get(audit::page))
+        .route("/office/reports", get(reports::page))
+        .route("/office/reports/{file}", get(reports::file))
         .route("/office.css", get(stylesheet))
 }
 
