@@ -476,10 +476,19 @@ async fn back_office_in_chromium(db: Db) {
     b.check_labels("reports").await;
     b.screenshot(&shot("09-reports")).await;
 
+    // A text edited and seen as the debtor would get it.
+    b.goto(&format!("{}/office/texts?step=reminder&language=en&level=plain", app.base)).await;
+    b.type_in("#subject", "Did this slip through? {{ total }} is still open").await;
+    b.click_through("#preview").await;
+    let subject = b.script("return document.querySelector('#rendered-subject').textContent;").await;
+    assert!(subject.as_str().is_some_and(|s| s.starts_with("Did this slip through? €") && s.ends_with("is still open")), "{subject}");
+    b.check_labels("texts").await;
+    b.screenshot(&shot("10-text-preview")).await;
+
     // Dutch, as the team works in it.
     b.goto(&format!("{}/office?lang=nl", app.base)).await;
     b.expect_text("Werklijst van vandaag").await;
-    b.screenshot(&shot("10-werklijst")).await;
+    b.screenshot(&shot("11-werklijst")).await;
 }
 
 on_both_backends!(portal_in_chromium, back_office_in_chromium);

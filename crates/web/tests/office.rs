@@ -434,4 +434,89 @@ async fn reports_over_a_period(db: Db) {
     assert!(page.contains("A date is not valid"));
 }
 
-on_both_backends!(signing_in_and_sessions, worklist_and_debtor_file, reports_over_a_period);
+async fn editing_texts(db: Db) {
+    let app = TestApp::serve(db.clone(), None, false).await;
+    let o = office(&app, &db).await;
+    let mut v = Visitor::new(&app);
+    assert_eq!(v.sign_in(&o.controller, PASSWORD).await, StatusCode::SEE_OTHER);
+    let (s, page, _) = v.get("/office/texts?step=reminder&language=en&level=plain&lang=en").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("reminder · en · plain") && page.contains("Tegoed’s default text"), "{page}");
+    assert!(!page.contains("id=\"save\""), "a credit controller cannot store texts");
+    let token = form_token(&page);
+    let form = |subject: &'static str, body: &'static str, action: &'static str| {
+        vec![
+            ("token", token.clone()),
+            ("step", "reminder".to_string()),
+            ("language", "en".to_string()),
+            ("level", "plain".to_string()),
+            ("subject", subject.to_string()),
+            ("body", body.to_string()),
+            ("sms", "{{ tenant.name }}: please pay {{ total }}, ref {{ reference }}".to_string()),
+            ("action", action.to_string()),
+        ]
+    };
+    let post = |v: &mut Visitor, f: Vec<(&'static str, String)>| {
+        let pairs: Vec<(&str, &str)> = f.iter().map(|(k, x)| (*k, x.as_str())).collect();
+        let body = serde_urlencoded::to_string(&pairs).expect("form");
+        let req = v.http.post(format!("{}/office/texts", v.base)).header("content-type", "application/x-www-form-urlencoded").body(body);
+        let cookie = format!("tegoed_session={}; tegoed_lang=en", v.cookie.clone().expect("session"));
+        async move {
+            let r = req.header("cookie", cookie).send().await.expect("request");
+            (r.status(), r.text().await.expect("body"))
+        }
+    };
+    // Preview fills the typed text in with example data, and stores nothing.
+    let body = "Dear {{ debtor.name }},\r\n\r\nWe have not yet received {{ total }}.\r\n{{ blocks.invoices }}\r\n{{ blocks.pay }}\r\n{{ blocks.help }}\r\n{{ blocks.contact }}";
+    let (s, page) = post(&mut v, form("Still open: {{ total }}", body, "preview")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("id=\"rendered-subject\">Still open: €"), "{page}");
+    assert!(page.contains("We have not yet received €"), "{page}");
+    // A text that cannot be filled in says where.
+    let (_, page) = post(&mut v, form("Open: {{ total", body, "preview")).await;
+    assert!(page.contains("id=\"notice\"") && page.contains("<p>subject: "), "{page}");
+    // Storing is for administrators.
+    let (s, _) = post(&mut v, form("Still open: {{ total }}", body, "save")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (_, t) = app.get(&o.tenant.key, "/message-texts/reminder/en/plain").await;
+    assert_eq!(t["source"], "default");
+
+    let mut a = Visitor::new(&app);
+    assert_eq!(a.sign_in(&o.admin, PASSWORD).await, StatusCode::SEE_OTHER);
+    let (_, page, _) = a.get("/office/texts?step=reminder&language=en&level=plain").await;
+    let token = form_token(&page);
+    let save = |subject: &str| {
+        vec![
+            ("token", token.clone()),
+            ("step", "reminder".to_string()),
+            ("language", "en".to_string()),
+            ("level", "plain".to_string()),
+            ("subject", subject.to_string()),
+            ("body", body.to_string()),
+            ("sms", "{{ tenant.name }}: please pay {{ total }}, ref {{ reference }}".to_string()),
+            ("action", "save".to_string()),
+        ]
+    };
+    let f = save("Open: {{ total");
+    let pairs: Vec<(&str, &str)> = f.iter().map(|(k, x)| (*k, x.as_str())).collect();
+    let (s, page, _) = a.post("/office/texts", &pairs).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a broken text is not stored: {page}");
+    let f = save("Still open: {{ total }}");
+    let pairs: Vec<(&str, &str)> = f.iter().map(|(k, x)| (*k, x.as_str())).collect();
+    let (s, _, h) = a.post("/office/texts", &pairs).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(h["location"].to_str().expect("ascii").ends_with("done=saved"));
+    let (_, t) = app.get(&o.tenant.key, "/message-texts/reminder/en/plain").await;
+    assert_eq!((&t["source"], &t["subject"]), (&serde_json::json!("tenant"), &serde_json::json!("Still open: {{ total }}")));
+    assert!(!t["body"].as_str().expect("body").contains('\r'), "line breaks are stored as LF");
+    // Back to the default; both changes are in the audit log.
+    let (s, _, _) = a
+        .post("/office/texts", &[("token", &token), ("step", "reminder"), ("language", "en"), ("level", "plain"), ("action", "reset")])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&o.tenant.key, "/message-texts/reminder/en/plain").await.1["source"], "default");
+    let (_, audit, _) = a.get("/office/audit").await;
+    assert!(audit.contains("text_saved") && audit.contains("text_reset"));
+}
+
+on_both_backends!(signing_in_and_sessions, worklist_and_debtor_file, reports_over_a_period, editing_texts);

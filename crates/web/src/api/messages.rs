@@ -385,7 +385,7 @@ async fn resend_message(State(app): State<App>, TenantKey(tenant): TenantKey, Pa
 
 /// The text of one step in one language and level, and whose it is.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-struct Text {
+pub(crate) struct Text {
     /// The step.
     step: StepKind,
     /// nl or en.
@@ -393,13 +393,14 @@ struct Text {
     /// plain, standard or formal.
     level: LanguageLevel,
     /// tenant (the tenant's own) or default (Tegoed's).
-    source: &'static str,
+    pub(crate) source: &'static str,
     /// The words.
     #[serde(flatten)]
-    text: MessageText,
+    pub(crate) text: MessageText,
 }
 
-async fn text_of(app: &App, tenant: domain::ids::TenantId, key: TemplateKey) -> Result<Text, ApiError> {
+/// The text a tenant's messages of one step, language and level use: its own, or Tegoed's.
+pub(crate) async fn text_of(app: &App, tenant: domain::ids::TenantId, key: TemplateKey) -> Result<Text, ApiError> {
     let mut tx = app.db.read().await?;
     let own = tx.message_template(tenant, key.step, key.language, key.level).await?;
     tx.commit().await?;
@@ -454,7 +455,7 @@ async fn get_text(State(app): State<App>, TenantKey(tenant): TenantKey, path: Te
     Ok(Json(text_of(&app, tenant, key).await?))
 }
 
-fn problems_of(text: &MessageText, key: TemplateKey) -> Vec<FieldProblem> {
+pub(crate) fn problems_of(text: &MessageText, key: TemplateKey) -> Vec<FieldProblem> {
     check(text, key.step, key.language, key.level).into_iter().map(|e| FieldProblem::new(e.part, e.message)).collect()
 }
 

@@ -7,7 +7,7 @@ mod credit_notes;
 mod debtors;
 mod dunning;
 mod invoices;
-mod messages;
+pub(crate) mod messages;
 mod payments;
 mod policies;
 mod portal_requests;

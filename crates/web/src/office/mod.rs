@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 mod debtor;
 mod reports;
+mod texts;
 mod words;
 mod worklist;
 
@@ -52,6 +53,7 @@ pub(crate) fn routes() -> Router<App> {
         .route("/office/debtors/{id}/disputes/{pause}/decision", post(debtor::decide_dispute))
         .route("/office/audit", get(audit::page))
         .route("/office/reports", get(reports::page))
+        .route("/office/texts", get(texts::page).post(texts::act))
         .route("/office/reports/{file}", get(reports::file))
         .route("/office.css", get(stylesheet))
 }

@@ -234,6 +234,7 @@ pub struct Office {
     /// Sign-in names, unique per fixture (tests share a PostgreSQL database).
     pub controller: String,
     pub reader: String,
+    pub admin: String,
     /// "Jansen": a call task for € 100 and a dispute about J-2.
     pub jansen: i64,
     /// "De Vries": a broken promise of € 50.
@@ -300,7 +301,9 @@ pub async fn office(app: &TestApp, db: &Db) -> Office {
         .await
         .expect("controller");
     web::office::add_user(db, &reader, "Rob Kijker", PASSWORD, &[(t, Role::ReadOnly)]).await.expect("reader");
-    Office { tenant, other, controller, reader, jansen, de_vries, call_task, broken_promise: promise }
+    let admin = format!("beheer{}@kantoor.example", tenant.id);
+    web::office::add_user(db, &admin, "Bea Beheer", PASSWORD, &[(t, Role::Admin)]).await.expect("admin");
+    Office { tenant, other, controller, reader, admin, jansen, de_vries, call_task, broken_promise: promise }
 }
 
 /// A browser without a browser: follows nothing by itself, keeps the session cookie and the
