@@ -476,6 +476,26 @@ async fn back_office_in_chromium(db: Db) {
     b.check_labels("reports").await;
     b.screenshot(&shot("09-reports")).await;
 
+    // A policy step edited: the preview's track moves with it.
+    b.goto(&format!("{}/office/policies", app.base)).await;
+    b.expect_text("The track of an example invoice").await;
+    b.screenshot(&shot("11-policy")).await;
+    // The second step, five days later: its day in the track moves by five.
+    let second_day = "return document.querySelector('#track tbody tr:nth-child(2) td:nth-child(3)').textContent;";
+    let days_after = |v: &Value| -> i32 {
+        let t = v.as_str().unwrap_or_default();
+        t.split('(').nth(1).and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no day in {t}"))
+    };
+    let before = days_after(&b.script(second_day).await);
+    let offset = b.script("return document.querySelector('#offset_1').value;").await;
+    let later = offset.as_str().and_then(|o| o.parse::<i32>().ok()).expect("a number of days") + 5;
+    b.type_in("#offset_1", &later.to_string()).await;
+    b.click_through("#preview").await;
+    b.expect_text("The track of an example invoice").await;
+    assert_eq!(days_after(&b.script(second_day).await), before + 5, "the second step moved by five days");
+    b.check_labels("policy").await;
+    b.screenshot(&shot("12-policy-preview")).await;
+
     // A text edited and seen as the debtor would get it.
     b.goto(&format!("{}/office/texts?step=reminder&language=en&level=plain", app.base)).await;
     b.type_in("#subject", "Did this slip through? {{ total }} is still open").await;
@@ -488,7 +508,7 @@ async fn back_office_in_chromium(db: Db) {
     // Dutch, as the team works in it.
     b.goto(&format!("{}/office?lang=nl", app.base)).await;
     b.expect_text("Werklijst van vandaag").await;
-    b.screenshot(&shot("11-werklijst")).await;
+    b.screenshot(&shot("13-werklijst")).await;
 }
 
 on_both_backends!(portal_in_chromium, back_office_in_chromium);

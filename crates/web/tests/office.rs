@@ -519,4 +519,82 @@ async fn editing_texts(db: Db) {
     assert!(audit.contains("text_saved") && audit.contains("text_reset"));
 }
 
-on_both_backends!(signing_in_and_sessions, worklist_and_debtor_file, reports_over_a_period, editing_texts);
+async fn editing_policies(db: Db) {
+    let app = TestApp::serve(db.clone(), None, false).await;
+    let o = office(&app, &db).await;
+    let mut v = Visitor::new(&app);
+    assert_eq!(v.sign_in(&o.controller, PASSWORD).await, StatusCode::SEE_OTHER);
+    let (s, page, _) = v.get("/office/policies?lang=en").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("Tegoed’s default policy") && page.contains("id=\"track\""), "a default, with its track: {page}");
+    let token = form_token(&page);
+    let form = |name: &str, first_offset: &str, channels: &str, action: &str| -> Vec<(String, String)> {
+        [
+            ("token", token.as_str()),
+            ("name", name),
+            ("steps", "2"),
+            ("kind_0", "reminder"),
+            ("offset_0", first_offset),
+            ("anchor_0", "due_date"),
+            ("channels_0", channels),
+            ("kind_1", "demand"),
+            ("offset_1", "14"),
+            ("anchor_1", "previous_step"),
+            ("channels_1", "email, letter"),
+            ("min_1", "50"),
+            ("kind_2", ""),
+            ("action", action),
+        ]
+        .iter()
+        .map(|(k, x)| (k.to_string(), x.to_string()))
+        .collect()
+    };
+    async fn send(v: &mut Visitor, f: Vec<(String, String)>) -> (StatusCode, String) {
+        let pairs: Vec<(&str, &str)> = f.iter().map(|(k, x)| (k.as_str(), x.as_str())).collect();
+        let (s, body, _) = v.post("/office/policies", &pairs).await;
+        (s, body)
+    }
+    // The preview walks the track: a reminder 7 days after the due date, the demand 14 after it.
+    let (s, page) = send(&mut v, form("Zacht", "7", "email", "preview")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("(7 days after the due date)") && page.contains("(21 days after the due date)"), "{page}");
+    // One step's days changed: the whole track moves.
+    let (_, page) = send(&mut v, form("Zacht", "10", "email", "preview")).await;
+    assert!(page.contains("(10 days after the due date)") && page.contains("(24 days after the due date)"), "{page}");
+    assert!(!page.contains("(21 days after the due date)"));
+    // What cannot be a policy is named.
+    let (s, page) = send(&mut v, form("Zacht", "7", "pigeon", "preview")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("steps[0].channels"), "{page}");
+    let (_, page) = send(&mut v, form("Zacht", "7", "phone", "preview")).await;
+    assert!(page.contains("only a call task uses the phone channel"), "{page}");
+    // Storing is for administrators, under a name of the tenant's own.
+    assert_eq!(send(&mut v, form("Zacht", "7", "email", "save")).await.0, StatusCode::FORBIDDEN);
+    let mut a = Visitor::new(&app);
+    assert_eq!(a.sign_in(&o.admin, PASSWORD).await, StatusCode::SEE_OTHER);
+    let (_, page, _) = a.get("/office/policies").await;
+    let admin_token = form_token(&page);
+    let with_token = |mut f: Vec<(String, String)>| {
+        f[0].1 = admin_token.clone();
+        f
+    };
+    let (s, page) = send(&mut a, with_token(form("consumer-standard", "7", "email", "save"))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("is the name of a default policy"), "{page}");
+    let (s, _) = send(&mut a, with_token(form("Zacht", "10", "email", "save"))).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, list) = app.get(&o.tenant.key, "/policies").await;
+    let mine = &list[0];
+    assert_eq!(
+        (&mine["name"], &mine["source"], &mine["steps"][0]["offset_days"]),
+        (&serde_json::json!("Zacht"), &serde_json::json!("tenant"), &serde_json::json!(10))
+    );
+    assert_eq!(
+        (&mine["steps"][1]["anchor"], &mine["steps"][1]["min_overdue"]),
+        (&serde_json::json!("previous_step"), &serde_json::json!(5_000))
+    );
+    let (_, audit, _) = a.get("/office/audit").await;
+    assert!(audit.contains("policy_saved") && audit.contains("policy Zacht"));
+}
+
+on_both_backends!(signing_in_and_sessions, worklist_and_debtor_file, reports_over_a_period, editing_texts, editing_policies);

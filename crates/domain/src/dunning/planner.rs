@@ -180,6 +180,25 @@ pub struct DebtorFile<'a> {
     pub pauses: &'a [Pause],
 }
 
+/// The track a policy lays out for one invoice of `outstanding` due on `due`, as the planner
+/// itself would walk it when the debtor pays nothing and says nothing: every step with the day
+/// it falls on and the channel it goes by, from 30 days before the due date to `horizon` days
+/// after it. What the policy editor previews.
+pub fn simulate(policy: &Policy, debtor: &DebtorProfile, outstanding: Cents, due: Date, horizon: i32) -> Vec<PlannedAction> {
+    let invoice = [OpenItem { id: InvoiceId(1), debtor_id: debtor.id, due_date: due, outstanding }];
+    let mut done: Vec<StepDone> = Vec::new();
+    let mut track = Vec::new();
+    for offset in -30..=horizon {
+        let today = add_days(due, offset);
+        let file = DebtorFile { debtor, state: DebtorState::default(), invoices: &invoice, done: &done, pauses: &[] };
+        if let Some(a) = plan(&file, policy, today) {
+            done.push(StepDone { invoice_id: InvoiceId(1), step: a.step, on: today });
+            track.push(a);
+        }
+    }
+    track
+}
+
 /// The next thing to do for a debtor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PlannedAction {

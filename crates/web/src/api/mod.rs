@@ -9,7 +9,7 @@ mod dunning;
 mod invoices;
 pub(crate) mod messages;
 mod payments;
-mod policies;
+pub(crate) mod policies;
 mod portal_requests;
 mod reports;
 mod tenants;

@@ -28,7 +28,7 @@ pub(super) fn routes() -> OpenApiRouter<App> {
 }
 
 /// Every default policy: per kind and segment, and its variant for the hardly online.
-fn defaults() -> Vec<Policy> {
+pub(crate) fn defaults() -> Vec<Policy> {
     let mut v = Vec::new();
     for kind in DebtorKind::ALL {
         for segment in Segment::ALL {
@@ -38,6 +38,16 @@ fn defaults() -> Vec<Policy> {
         }
     }
     v
+}
+
+/// What keeps a tenant policy from being stored: the policy's own rules, and a name that is
+/// not one of Tegoed's defaults.
+pub(crate) fn problems_of(policy: &Policy) -> Vec<FieldProblem> {
+    let mut problems = policy.problems();
+    if defaults().iter().any(|d| d.name == policy.name) {
+        problems.push(FieldProblem::new("name", format!("'{}' is the name of a default policy; choose another", policy.name)));
+    }
+    problems
 }
 
 /// A policy and where it comes from.
@@ -85,11 +95,7 @@ async fn save_policy(
     body: Body<PolicySteps>,
 ) -> Result<Json<Policy>, ApiError> {
     let policy = Policy { name: name.trim().to_string(), steps: body.value.steps };
-    let mut problems = policy.problems();
-    if defaults().iter().any(|d| d.name == policy.name) {
-        problems.push(FieldProblem::new("name", format!("'{}' is the name of a default policy; choose another", policy.name)));
-    }
-    ApiError::check(problems)?;
+    ApiError::check(problems_of(&policy))?;
     let mut tx = app.db.write().await?;
     tx.save_policy(tenant, &policy).await?;
     tx.commit().await?;

@@ -9,6 +9,7 @@
 mod audit;
 mod auth;
 mod debtor;
+mod policies;
 mod reports;
 mod texts;
 mod words;
@@ -54,6 +55,7 @@ pub(crate) fn routes() -> Router<App> {
         .route("/office/audit", get(audit::page))
         .route("/office/reports", get(reports::page))
         .route("/office/texts", get(texts::page).post(texts::act))
+        .route("/office/policies", get(policies::page).post(policies::act))
         .route("/office/reports/{file}", get(reports::file))
         .route("/office.css", get(stylesheet))
 }

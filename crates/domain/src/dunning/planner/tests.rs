@@ -286,3 +286,27 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_simulated_track_follows_the_policy_and_moves_with_an_offset() {
+    let d = debtor(DebtorKind::Consumer, DigitalAffinity::Online, true, true);
+    let profile = DebtorProfile::from(&d);
+    let due = date(2026, 3, 1);
+    let mut p = Policy {
+        name: "test".into(),
+        steps: vec![
+            crate::dunning::policy::Step::new(StepKind::Reminder, Anchor::DueDate, 7, &[Channel::Email]),
+            crate::dunning::policy::Step::new(StepKind::Demand, Anchor::PreviousStep, 14, &[Channel::Email, Channel::Letter]),
+        ],
+    };
+    let amount = Cents::new(10_000).expect("amount");
+    let days = |p: &Policy| simulate(p, &profile, amount, due, 120).iter().map(|a| (a.step, a.due_on)).collect::<Vec<_>>();
+    assert_eq!(days(&p), vec![(0, date(2026, 3, 8)), (1, date(2026, 3, 22))]);
+    p.steps[0].offset_days = 10;
+    assert_eq!(days(&p), vec![(0, date(2026, 3, 11)), (1, date(2026, 3, 25))], "the demand follows the reminder");
+    p.steps[1].min_overdue = Cents::new(20_000).expect("amount");
+    assert_eq!(days(&p), vec![(0, date(2026, 3, 11))], "too little owed for the demand");
+    // The default consumer track runs in date order, once per step.
+    let track = simulate(&consumer_policy(), &profile, amount, due, 120);
+    assert!(track.windows(2).all(|w| w[0].due_on < w[1].due_on && w[0].step < w[1].step), "{track:?}");
+}
