@@ -6,8 +6,8 @@ use std::process::{Command, Output};
 use domain::ids::TenantId;
 use domain::invoice::InvoiceStatus;
 use formats::invoice_csv::ColumnMapping;
+use ledger::{ImportError, import_invoice_csv};
 use store::{Db, DebtorFilter, InvoiceFilter, Page, on_both_backends};
-use tegoed::import::{ImportError, import_invoice_csv};
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)

@@ -5,6 +5,27 @@ use axum::http::{HeaderMap, header};
 
 use crate::App;
 
+/// A file sent with a form: its name and content.
+pub(crate) type File = (String, Vec<u8>);
+
+/// A form's fields and its one file (field `file`; its name and content, when one was chosen),
+/// from a plain or a multipart body; `None` for a multipart body that cannot be read.
+pub(crate) fn read(content_type: &str, body: &[u8]) -> Option<(Fields, Option<File>)> {
+    let Some(b) = crate::multipart::boundary(content_type) else { return Some((Fields::urlencoded(body), None)) };
+    let mut file = None;
+    let mut fields = Vec::new();
+    for p in crate::multipart::parts(body, &b)? {
+        if p.name == "file" {
+            if !p.content.is_empty() {
+                file = Some((p.file_name.unwrap_or_default(), p.content));
+            }
+        } else {
+            fields.push((p.name, String::from_utf8_lossy(&p.content).into_owned()));
+        }
+    }
+    Some((Fields(fields), file))
+}
+
 /// The fields of a form, in the order sent.
 pub(crate) struct Fields(pub(crate) Vec<(String, String)>);
 

@@ -6,6 +6,7 @@ pub mod extract;
 mod forms;
 pub mod keys;
 pub mod metrics;
+mod multipart;
 pub mod office;
 pub mod pay;
 pub mod portal;

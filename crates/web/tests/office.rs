@@ -597,4 +597,64 @@ async fn editing_policies(db: Db) {
     assert!(audit.contains("policy_saved") && audit.contains("policy Zacht"));
 }
 
-on_both_backends!(signing_in_and_sessions, worklist_and_debtor_file, reports_over_a_period, editing_texts, editing_policies);
+async fn imports_page(db: Db) {
+    let app = TestApp::serve(db.clone(), None, false).await;
+    let o = office(&app, &db).await;
+    let mut v = Visitor::new(&app);
+    assert_eq!(v.sign_in(&o.controller, PASSWORD).await, StatusCode::SEE_OTHER);
+    let (s, page, _) = v.get("/office/imports?lang=en").await;
+    assert_eq!(s, StatusCode::OK);
+    let token = form_token(&page);
+    let count = |db: Db| async move {
+        let mut tx = db.read().await.expect("tx");
+        let n = tx
+            .invoices(domain::ids::TenantId(o.tenant.id), &store::InvoiceFilter::default(), store::Page::first(1000))
+            .await
+            .expect("list")
+            .len();
+        tx.commit().await.expect("commit");
+        n
+    };
+    let before = count(db.clone()).await;
+
+    // A list with one bad row: nothing is stored, and the line and column are named.
+    let bad = "Factuurnummer;Klantnummer;Klantnaam;Factuurdatum;Vervaldatum;Bedrag\nI-1;K9;Negen;5-1-2026;4-2-2026;12,50\nI-2;K9;Negen;5-1-2026;4-2-2026;twaalf\n";
+    let (s, page) = v.post_file("/office/imports", &[("token", &token), ("kind", "csv")], "lijst.csv", bad.as_bytes()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Nothing imported: lijst.csv") && page.contains("lijst.csv:3 [Bedrag]"), "{page}");
+    assert_eq!(count(db.clone()).await, before, "all or nothing");
+    let good = "Factuurnummer;Klantnummer;Klantnaam;Factuurdatum;Vervaldatum;Bedrag\nI-1;K9;Negen;5-1-2026;4-2-2026;12,50\nI-2;K9;Negen;5-1-2026;4-2-2026;10,00\n";
+    let (s, page) = v.post_file("/office/imports", &[("token", &token), ("kind", "csv")], "lijst.csv", good.as_bytes()).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(page.contains("Imported: lijst.csv") && page.contains("2 invoices (€22.50)") && page.contains("1 new debtors"), "{page}");
+    assert_eq!(count(db.clone()).await, before + 2);
+
+    // A real SI-UBL e-invoice, and a real camt.053 statement; then a broken statement.
+    let samples = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/samples");
+    let ubl = std::fs::read(format!("{samples}/ubl/si-ubl-2.0/SI-UBL-2.0_ok_minimal.xml")).expect("sample");
+    let (s, page) = v.post_file("/office/imports", &[("token", &token), ("kind", "ubl")], "minimal.xml", &ubl).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(page.contains("1 invoices, 0 credit notes"), "{page}");
+    let camt = std::fs::read(format!("{samples}/camt053/camt053.v2.minimal.xml")).expect("sample");
+    let (s, page) = v.post_file("/office/imports", &[("token", &token), ("kind", "statement")], "afschrift.xml", &camt).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(page.contains("camt.053") && page.contains("entries"), "{page}");
+    let broken = &camt[..camt.len() / 2];
+    let (s, page) = v.post_file("/office/imports", &[("token", &token), ("kind", "statement")], "half.xml", broken).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Nothing imported: half.xml") && page.contains("half.xml:"), "{page}");
+    let (s, _) = v.post_file("/office/imports", &[("kind", "csv")], "lijst.csv", good.as_bytes()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "no form token");
+
+    // Read-only users cannot import; every import is listed and audited.
+    let mut r = Visitor::new(&app);
+    assert_eq!(r.sign_in(&o.reader, PASSWORD).await, StatusCode::SEE_OTHER);
+    let (_, page, _) = r.get("/office/imports").await;
+    assert!(!page.contains("id=\"import-button\""));
+    let (s, _) = r.post_file("/office/imports", &[("token", &form_token(&page)), ("kind", "csv")], "x.csv", good.as_bytes()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (_, page, _) = v.get("/office/imports").await;
+    assert!(page.matches("import_").count() == 0 && page.contains("csv lijst.csv") && page.contains("statement half.xml"), "{page}");
+}
+
+on_both_backends!(signing_in_and_sessions, worklist_and_debtor_file, reports_over_a_period, editing_texts, editing_policies, imports_page);

@@ -9,6 +9,7 @@
 mod audit;
 mod auth;
 mod debtor;
+mod imports;
 mod policies;
 mod reports;
 mod texts;
@@ -52,6 +53,7 @@ pub(crate) fn routes() -> Router<App> {
         .route("/office/debtors/{id}/holds", post(debtor::hold))
         .route("/office/debtors/{id}/pauses/{pause}/end", post(debtor::end_pause))
         .route("/office/debtors/{id}/disputes/{pause}/decision", post(debtor::decide_dispute))
+        .route("/office/imports", get(imports::page).post(imports::import))
         .route("/office/audit", get(audit::page))
         .route("/office/reports", get(reports::page))
         .route("/office/texts", get(texts::page).post(texts::act))
@@ -198,11 +200,16 @@ pub(crate) struct Chrome {
     may_act: bool,
 }
 
+/// The largest form: an import of a file.
+const MAX_FORM: usize = 20 * 1024 * 1024;
+
 /// A form sent from a back-office page: signed in, the session's form token, not from another
-/// origin.
+/// origin. A multipart form may carry one file (field `file`).
 pub(crate) struct ActForm {
     staff: Staff,
     fields: Fields,
+    /// The file's name and content, when one was chosen.
+    file: Option<(String, Vec<u8>)>,
 }
 
 impl axum::extract::FromRequest<App> for ActForm {
@@ -211,13 +218,14 @@ impl axum::extract::FromRequest<App> for ActForm {
     async fn from_request(req: axum::extract::Request, app: &App) -> Result<Self, Response> {
         let (mut parts, body) = req.into_parts();
         let staff = Staff::from_request_parts(&mut parts, app).await?;
-        let body = axum::body::to_bytes(body, 256 * 1024).await.map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
-        let fields = Fields::urlencoded(&body);
+        let body = axum::body::to_bytes(body, MAX_FORM).await.map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
+        let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let (fields, file) = crate::forms::read(content_type, &body).ok_or_else(|| StatusCode::BAD_REQUEST.into_response())?;
         let token_ok = fields.get("token").is_some_and(|t| keys::same(t, &staff.session.form_token));
         if !token_ok || !same_origin(app, &parts.headers) {
             return Err(refused(&staff, staff.t().form_expired));
         }
-        Ok(ActForm { staff, fields })
+        Ok(ActForm { staff, fields, file })
     }
 }
 

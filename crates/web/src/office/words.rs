@@ -162,6 +162,19 @@ pub(crate) struct Words {
     pub(crate) no_track: &'static str,
     pub(crate) source_own: &'static str,
     pub(crate) source_tegoed: &'static str,
+    pub(crate) imports: &'static str,
+    pub(crate) imports_intro: &'static str,
+    pub(crate) import_kind: &'static str,
+    pub(crate) kind_csv: &'static str,
+    pub(crate) kind_ubl: &'static str,
+    pub(crate) kind_statement: &'static str,
+    pub(crate) file: &'static str,
+    pub(crate) csv_columns: &'static str,
+    pub(crate) import_button: &'static str,
+    pub(crate) imported: &'static str,
+    pub(crate) not_imported: &'static str,
+    pub(crate) no_file: &'static str,
+    pub(crate) recent_imports: &'static str,
 }
 
 const NL: Words = Words {
@@ -320,6 +333,19 @@ const NL: Words = Words {
     no_track: "Dit beleid zet geen enkele stap voor deze factuur.",
     source_own: "Eigen beleid",
     source_tegoed: "Standaardbeleid van Tegoed",
+    imports: "Inlezen",
+    imports_intro: "Lees een factuurlijst (CSV), een e-factuur (UBL) of een bankafschrift (camt.053/054/052 of MT940) in. Alles of niets: één fout en er wordt niets opgeslagen; de fout noemt de regel en wat er verwacht werd.",
+    import_kind: "Soort bestand",
+    kind_csv: "Factuurlijst (CSV)",
+    kind_ubl: "E-factuur (UBL)",
+    kind_statement: "Bankafschrift",
+    file: "Bestand",
+    csv_columns: "Kolommen (alleen CSV, optioneel): veld=Kop, één per regel",
+    import_button: "Inlezen",
+    imported: "Ingelezen",
+    not_imported: "Niets ingelezen",
+    no_file: "Kies een bestand.",
+    recent_imports: "Eerder ingelezen",
 };
 
 const EN: Words = Words {
@@ -478,6 +504,19 @@ const EN: Words = Words {
     no_track: "This policy takes no step for this invoice.",
     source_own: "Your own policy",
     source_tegoed: "Tegoed’s default policy",
+    imports: "Imports",
+    imports_intro: "Import an invoice list (CSV), an e-invoice (UBL) or a bank statement (camt.053/054/052 or MT940). All or nothing: one error and nothing is stored; the error names the line and what was expected.",
+    import_kind: "Kind of file",
+    kind_csv: "Invoice list (CSV)",
+    kind_ubl: "E-invoice (UBL)",
+    kind_statement: "Bank statement",
+    file: "File",
+    csv_columns: "Columns (CSV only, optional): field=Header, one per line",
+    import_button: "Import",
+    imported: "Imported",
+    not_imported: "Nothing imported",
+    no_file: "Choose a file.",
+    recent_imports: "Imported before",
 };
 
 /// The words of a language.

@@ -10,7 +10,6 @@
 //! another origin is refused.
 
 mod guard;
-mod multipart;
 mod qr_codes;
 mod words;
 
@@ -710,24 +709,7 @@ impl axum::extract::FromRequest<App> for PortalForm {
             axum::body::to_bytes(body, MAX_ATTACHMENT + 64 * 1024).await.map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
         let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
         // The dispute form sends multipart (for its file); the others a plain form.
-        let (fields, file) = match multipart::boundary(content_type) {
-            Some(b) => {
-                let all = multipart::parts(&body, &b).ok_or_else(|| StatusCode::BAD_REQUEST.into_response())?;
-                let mut file = None;
-                let mut fields = Vec::new();
-                for p in all {
-                    if p.name == "file" {
-                        if !p.content.is_empty() {
-                            file = Some((p.file_name.unwrap_or_default(), p.content));
-                        }
-                    } else {
-                        fields.push((p.name, String::from_utf8_lossy(&p.content).into_owned()));
-                    }
-                }
-                (Fields(fields), file)
-            }
-            None => (Fields::urlencoded(&body), None),
-        };
+        let (fields, file) = crate::forms::read(content_type, &body).ok_or_else(|| StatusCode::BAD_REQUEST.into_response())?;
         let portal = accepted(app, &token, &parts.headers, &fields).await?;
         Ok(PortalForm { token, lang: lang_of(parts.uri.query()), fields, file, portal })
     }

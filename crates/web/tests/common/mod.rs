@@ -356,6 +356,27 @@ impl Visitor {
         self.finish(req).await
     }
 
+    /// Posts a multipart form (RFC 7578) with one file in field `file`.
+    pub async fn post_file(&mut self, path: &str, form: &[(&str, &str)], file_name: &str, file: &[u8]) -> (StatusCode, String) {
+        let boundary = "----tegoed-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (k, v) in form {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+        }
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(file);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body);
+        let (s, text, _) = self.finish(req).await;
+        (s, text)
+    }
+
     pub async fn sign_in(&mut self, email: &str, password: &str) -> StatusCode {
         self.post("/office/login", &[("email", email), ("password", password)]).await.0
     }

@@ -1,5 +1,6 @@
-//! Reading a `multipart/form-data` body (RFC 7578) that is already in memory: the dispute form
-//! with its one attachment. Small on purpose: fields by name, a file with its name.
+//! Reading a `multipart/form-data` body (RFC 7578) that is already in memory: the portal's
+//! dispute form with its attachment, and the back-office's imports. Small on purpose: fields by
+//! name, a file with its name.
 
 /// One part of the form.
 #[derive(Debug, Clone, PartialEq, Eq)]
