@@ -75,3 +75,44 @@ pub async fn agree(
     }
     Ok(Ok(tx.add_arrangement(tenant, debtor, &ids, schedule, settled, note).await?))
 }
+
+/// How a decision on a debtor's proposal went.
+#[derive(Debug)]
+pub enum ProposalDecision {
+    /// Approved: the arrangement it became.
+    Approved(i64),
+    /// Rejected: the track resumes at the next run.
+    Rejected,
+    /// The tenant has no such proposal.
+    NotFound,
+    /// It was decided before (approved or rejected).
+    AlreadyDecided(String),
+    /// It can no longer be agreed as it is (an invoice paid meanwhile, a first date passed).
+    Invalid(Vec<FieldProblem>),
+}
+
+/// Decides a pending arrangement proposal from the portal, for the API and the back-office
+/// alike: approving agrees it as an arrangement; either way the hold kept while it waited ends.
+/// In the caller's unit of work.
+pub async fn decide_proposal(tx: &mut Tx, tenant: TenantId, id: i64, approve: bool, today: Date) -> Result<ProposalDecision, StoreError> {
+    let Some(p) = tx.arrangement_proposal(tenant, id).await? else { return Ok(ProposalDecision::NotFound) };
+    if p.status != "pending" {
+        return Ok(ProposalDecision::AlreadyDecided(p.status));
+    }
+    let arrangement = if approve {
+        let note = format!("voorstel uit het portaal / proposal from the portal #{id}");
+        match agree(tx, tenant, p.debtor_id, &p.invoice_ids, &p.schedule, Some(&note), today).await? {
+            Ok(a) => Some(a),
+            Err(problems) => return Ok(ProposalDecision::Invalid(problems)),
+        }
+    } else {
+        None
+    };
+    if !tx.decide_arrangement_proposal(tenant, id, arrangement).await? {
+        return Ok(ProposalDecision::AlreadyDecided("decided meanwhile".into()));
+    }
+    if let Some(hold) = p.hold_pause_id {
+        tx.end_pause(tenant, hold).await?;
+    }
+    Ok(arrangement.map_or(ProposalDecision::Rejected, ProposalDecision::Approved))
+}

@@ -268,6 +268,31 @@ impl Tx {
             .collect()
     }
 
+    /// Approves an action that waited for a person: it is queued, and its message waits in the
+    /// outbox on its first channel. False when it is not (any more) awaiting approval.
+    pub async fn approve_action(&mut self, tenant: TenantId, id: i64) -> Result<bool> {
+        let channels: Option<String> = dispatch!(self, c => sqlx::query_scalar(
+            "UPDATE dunning_actions SET status = 'queued' WHERE tenant_id = $1 AND id = $2 AND status = 'awaiting_approval' AND closed_at IS NULL \
+             RETURNING channels")
+            .bind(tenant.0).bind(id).fetch_optional(c).await?);
+        let Some(channels) = channels else { return Ok(false) };
+        let channels: Vec<String> = serde_json::from_str(&channels).map_err(|e| corrupt("action channels", e))?;
+        let first = channels.first().ok_or_else(|| StoreError::Corrupt(format!("action {id} has no channel")))?;
+        dispatch!(self, c => sqlx::query(
+            "INSERT INTO outbox (tenant_id, action_id, channel, status, created_at) VALUES ($1, $2, $3, 'pending', $4)")
+            .bind(tenant.0).bind(id).bind(first.clone()).bind(Stamp::now()).execute(c).await?.rows_affected());
+        Ok(true)
+    }
+
+    /// Rejects an action that waited for a person: it is closed and nothing goes out. False
+    /// when it is not (any more) awaiting approval.
+    pub async fn reject_action(&mut self, tenant: TenantId, id: i64) -> Result<bool> {
+        let n = dispatch!(self, c => sqlx::query(
+            "UPDATE dunning_actions SET closed_at = $3 WHERE tenant_id = $1 AND id = $2 AND status = 'awaiting_approval' AND closed_at IS NULL")
+            .bind(tenant.0).bind(id).bind(Stamp::now()).execute(c).await?.rows_affected());
+        Ok(n == 1)
+    }
+
     /// The tenant's own policies and assignments.
     pub async fn tenant_policies(&mut self, tenant: TenantId) -> Result<TenantPolicies> {
         let rows: Vec<(String, String)> = dispatch!(self, c => sqlx::query_as("SELECT name, steps FROM dunning_policies WHERE tenant_id = $1").bind(tenant.0).fetch_all(c).await?);
@@ -362,11 +387,11 @@ impl Tx {
             });
             let ids: HashMap<String, i64> = rows.into_iter().map(|(id, key)| (key, id)).collect();
             stored += ids.len() as u64;
-            let mut progress: Vec<(i64, i64, i64, i64)> = Vec::new();
+            let mut progress: Vec<(i64, i64, i64, i64, &str)> = Vec::new();
             let mut outbox: Vec<(i64, &'static str)> = Vec::new();
             for (a, status, _, _, step) in &encoded {
                 let Some(&id) = ids.get(&a.key) else { continue };
-                progress.extend(a.invoices.iter().map(|inv| (inv.0, *step, id, a.debtor_id.0)));
+                progress.extend(a.invoices.iter().map(|inv| (inv.0, *step, id, a.debtor_id.0, a.policy.as_str())));
                 if *status == ActionStatus::Queued {
                     let channel = a.channels.first().ok_or_else(|| StoreError::Corrupt("a queued action needs a channel".into()))?;
                     outbox.push((id, channel.as_str()));
@@ -374,13 +399,13 @@ impl Tx {
             }
             for rows in progress.chunks(1_000) {
                 let sql = format!(
-                    "INSERT INTO dunning_progress (tenant_id, invoice_id, step, done_on, action_id, debtor_id) VALUES {}",
-                    values_list(self.backend(), rows.len(), 6)
+                    "INSERT INTO dunning_progress (tenant_id, invoice_id, step, done_on, action_id, debtor_id, policy) VALUES {}",
+                    values_list(self.backend(), rows.len(), 7)
                 );
                 dispatch!(self, c => {
                     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    for (invoice, step, action, debtor) in rows {
-                        q = q.bind(tenant.0).bind(*invoice).bind(*step).bind(day).bind(*action).bind(*debtor);
+                    for (invoice, step, action, debtor, policy) in rows {
+                        q = q.bind(tenant.0).bind(*invoice).bind(*step).bind(day).bind(*action).bind(*debtor).bind(policy.to_string());
                     }
                     q.execute(c).await?.rows_affected()
                 });

@@ -97,9 +97,9 @@ impl Tx {
             ));
         }
         let sql = format!(
-            "SELECT a.policy, CAST(p.step + 1 AS BIGINT), COUNT(*){windows} FROM dunning_progress p \
-             JOIN dunning_actions a ON a.id = p.action_id JOIN invoices i ON i.tenant_id = p.tenant_id AND i.id = p.invoice_id \
-             WHERE p.tenant_id = $1 AND p.done_on >= $2 AND p.done_on <= $3 GROUP BY a.policy, p.step ORDER BY a.policy, p.step"
+            "SELECT p.policy, CAST(p.step + 1 AS BIGINT), COUNT(*){windows} FROM dunning_progress p \
+             JOIN invoices i ON i.tenant_id = p.tenant_id AND i.id = p.invoice_id \
+             WHERE p.tenant_id = $1 AND p.done_on >= $2 AND p.done_on <= $3 GROUP BY p.policy, p.step ORDER BY p.policy, p.step"
         );
         let cuts = PAID_WITHIN.map(|n| jiff_sqlx::Date::from(add_days(as_of, -n)));
         type Row = (String, i64, i64, i64, i64, i64, i64, i64, i64);

@@ -143,6 +143,10 @@ enum Command {
         /// Leave every invoice wholly unpaid (for the matching benchmark).
         #[arg(long)]
         unpaid: bool,
+        /// Also record what debtors said and agreed (promises, arrangements, calls, portal
+        /// "can't pay", disputes), dated today, for the reports' benchmark.
+        #[arg(long)]
+        activity: bool,
     },
     /// Write a synthetic bank statement paying a tenant's open invoices (data from `tegoed
     /// gen`) the ways payers do: structured reference, reference or invoice number in the text,
@@ -529,6 +533,10 @@ async fn run(command: Command, config: Config) -> Result<()> {
             let db = open(&config).await?;
             let tenant = TenantId(tenant);
             let (from, step_from) = (domain::dates::add_days(date, -89), domain::dates::add_days(date, -119));
+            // What debtors said and agreed (`gen --activity`) is dated the day it was made: the
+            // two reports over it run to today when `date` lies before.
+            let said_to = date.max(web::today());
+            let said_from = domain::dates::add_days(said_to, -89);
             let open = time_five(&db, "ageing", |mut tx| async move {
                 let open: Cents = tx.ageing(tenant, date).await?.iter().map(|b| b.open).sum();
                 tx.commit().await?;
@@ -543,8 +551,8 @@ async fn run(command: Command, config: Config) -> Result<()> {
             })
             .await?;
             time_five(&db, "kept", |mut tx| async move {
-                let p = tx.promises_kept(tenant, from, date).await?;
-                let a = tx.arrangements_kept(tenant, from, date).await?;
+                let p = tx.promises_kept(tenant, said_from, said_to).await?;
+                let a = tx.arrangements_kept(tenant, said_from, said_to).await?;
                 tx.commit().await?;
                 Ok(format!("{} promises, {} arrangements", p.made, a.made))
             })
@@ -556,7 +564,7 @@ async fn run(command: Command, config: Config) -> Result<()> {
             })
             .await?;
             time_five(&db, "reasons", |mut tx| async move {
-                let r = tx.non_payment_reasons(tenant, from, date).await?;
+                let r = tx.non_payment_reasons(tenant, said_from, said_to).await?;
                 tx.commit().await?;
                 Ok(format!("{} reasons given", r.iter().map(|r| r.count).sum::<i64>()))
             })
@@ -963,13 +971,16 @@ async fn run(command: Command, config: Config) -> Result<()> {
             println!("peak memory {}", peak_rss().unwrap_or_else(|| "unknown".into()));
             Ok(())
         }
-        Command::Gen { debtors, invoices, seed, as_of, unpaid } => {
+        Command::Gen { debtors, invoices, seed, as_of, unpaid, activity } => {
             let db = open(&config).await?;
-            let report = synth::generate(&db, debtors, invoices, seed, as_of.unwrap_or_else(web::today), unpaid).await?;
+            let report = synth::generate(&db, debtors, invoices, seed, as_of.unwrap_or_else(web::today), unpaid, activity).await?;
             db.close().await;
             let rows = (report.debtors + report.invoices) as f64;
             println!("tenant {}", report.tenant);
             println!("debtors {} invoices {}", report.debtors, report.invoices);
+            if activity {
+                println!("promises, arrangements, calls, portal events and disputes {}", report.activity);
+            }
             println!("elapsed {:.2} s, {:.0} rows/s", report.seconds, rows / report.seconds.max(1e-9));
             println!("peak memory {}", peak_rss().unwrap_or_else(|| "unknown".into()));
             Ok(())

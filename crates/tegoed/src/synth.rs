@@ -275,6 +275,8 @@ pub struct GenReport {
     pub debtors: u64,
     /// Invoices stored.
     pub invoices: u64,
+    /// Promises, arrangements, calls, portal events and disputes made (`--activity`).
+    pub activity: u64,
     /// Seconds spent.
     pub seconds: f64,
 }
@@ -326,7 +328,15 @@ fn produce(seed: u64, debtors: u64, invoices: u64, as_of: Date, unpaid: bool, ou
 /// Fills a new tenant with `debtors` debtors and `invoices` invoices, the same for the same seed
 /// and date; with `unpaid`, every invoice is left wholly open (for the matching benchmark). Rows are made on one thread while the previous chunk is stored from another, and
 /// memory stays flat: at most two chunks are in flight.
-pub async fn generate(db: &Db, debtors: u64, invoices: u64, seed: u64, as_of: Date, unpaid: bool) -> Result<GenReport, StoreError> {
+pub async fn generate(
+    db: &Db,
+    debtors: u64,
+    invoices: u64,
+    seed: u64,
+    as_of: Date,
+    unpaid: bool,
+    with_activity: bool,
+) -> Result<GenReport, StoreError> {
     let started = Instant::now();
     let mut tx = db.write().await?;
     let mut t = NewTenant::minimal(format!("Synthetisch B.V. (seed {seed})"), dutch_iban("INGB", seed));
@@ -352,7 +362,67 @@ pub async fn generate(db: &Db, debtors: u64, invoices: u64, seed: u64, as_of: Da
         tx.commit().await?;
     }
     producer.await.map_err(|e| StoreError::Corrupt(format!("the generator stopped: {e}")))?;
-    Ok(GenReport { tenant, debtors: ids.len() as u64, invoices: stored_invoices, seconds: started.elapsed().as_secs_f64() })
+    let activity = if with_activity { activity(db, tenant, &ids, seed, as_of).await? } else { 0 };
+    Ok(GenReport { tenant, debtors: ids.len() as u64, invoices: stored_invoices, activity, seconds: started.elapsed().as_secs_f64() })
+}
+
+/// What debtors said and agreed, as a credit department sees it over a few weeks, recorded
+/// now for the tenant's debtors (`ids`): promises to pay (8%: half kept, 30% broken, the rest
+/// running), arrangements (2%: completed, broken, cancelled or running), calls with their
+/// outcome (5%), "I can't pay" in the portal with a reason (1%) and disputes (1%). For the
+/// reports' benchmark: without it they read empty tables.
+pub async fn activity(db: &Db, tenant: TenantId, ids: &[DebtorId], seed: u64, as_of: Date) -> Result<u64, StoreError> {
+    use domain::dunning::agreement::Schedule;
+    use domain::dunning::call::CallOutcome;
+    let mut rng = Rng::new(seed ^ 0xAC71_7171);
+    let mut made = 0;
+    for chunk in ids.chunks(5_000) {
+        let mut tx = db.write().await?;
+        for &d in chunk {
+            if rng.chance(8) {
+                let amount = Cents::from_cents_unchecked(10_000 + 1_000 * rng.below(90) as i64);
+                let p = tx.add_pause(tenant, d, None, "promise", Some(add_days(as_of, 7)), Some(amount), "synthetic").await?;
+                match rng.below(10) {
+                    0..=4 => tx.settle_promise(tenant, p, "kept").await?,
+                    5..=7 => tx.settle_promise(tenant, p, "broken").await?,
+                    _ => false,
+                };
+                made += 1;
+            }
+            if rng.chance(2) {
+                let total = Cents::from_cents_unchecked(30_000 + 1_000 * rng.below(200) as i64);
+                let plan = Schedule::propose(total, add_days(as_of, -60), Cents::from_cents_unchecked(5_000), 6);
+                let a = tx.add_arrangement(tenant, d, &[], &plan, Cents::ZERO, Some("synthetic")).await?;
+                let status = *rng.pick(&["completed", "broken", "cancelled", "active"]);
+                if status != "active" {
+                    tx.end_arrangement(tenant, a, status, as_of).await?;
+                }
+                made += 1;
+            }
+            if rng.chance(5) {
+                let outcome = *rng.pick(CallOutcome::ALL);
+                tx.log_call(tenant, d, None, outcome, Some("synthetic")).await?;
+                made += 1;
+            }
+            if rng.chance(1) {
+                let reason = *rng.pick(&domain::reports::CANT_PAY_REASONS);
+                tx.add_portal_event(
+                    tenant,
+                    d,
+                    "cant_pay",
+                    &format!("kan niet betalen (portaal) / can't pay (portal) [{reason}: synthetic]"),
+                )
+                .await?;
+                made += 1;
+            }
+            if rng.chance(1) {
+                tx.add_pause(tenant, d, None, "dispute", None, None, "synthetic").await?;
+                made += 1;
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(made)
 }
 
 /// The name of the demo tenant, by which `tegoed demo` finds it again.

@@ -55,7 +55,7 @@ async fn ledger_of_actions(db: &Db, tenant: TenantId) -> (BTreeSet<String>, usiz
 }
 
 async fn generated(db: &Db, debtors: u64, invoices: u64) -> TenantId {
-    synth::generate(db, debtors, invoices, 11, AS_OF, false).await.expect("generate").tenant
+    synth::generate(db, debtors, invoices, 11, AS_OF, false, false).await.expect("generate").tenant
 }
 
 async fn a_second_run_on_the_same_day_adds_nothing(db: Db) {

@@ -657,4 +657,123 @@ async fn imports_page(db: Db) {
     assert!(page.matches("import_").count() == 0 && page.contains("csv lijst.csv") && page.contains("statement half.xml"), "{page}");
 }
 
-on_both_backends!(signing_in_and_sessions, worklist_and_debtor_file, reports_over_a_period, editing_texts, editing_policies, imports_page);
+async fn deciding_proposals_and_approvals(db: Db) {
+    use domain::dunning::agreement::{Frequency, Schedule};
+    use domain::ids::{DebtorId, InvoiceId, TenantId};
+    let app = TestApp::serve(db.clone(), None, false).await;
+    let o = office(&app, &db).await;
+    let t = TenantId(o.tenant.id);
+    let today = web::today();
+    let (_, invoices) = app.get(&o.tenant.key, &format!("/invoices?debtor_id={}", o.jansen)).await;
+    let j1 = invoices["items"].as_array().expect("list").iter().find(|i| i["number"] == "J-1").expect("J-1")["id"].as_i64().expect("id");
+    let plan = Schedule::of_amount(
+        domain::money::Cents::from_cents_unchecked(10_000),
+        domain::dates::add_days(today, 10),
+        Frequency::Monthly,
+        domain::money::Cents::from_cents_unchecked(1_000),
+    )
+    .expect("plan");
+    let sam = app.debtor(&o.tenant, "Sam").await;
+    let hand_over = |debtor: i64, key: &str| domain::dunning::planner::PlannedAction {
+        debtor_id: DebtorId(debtor),
+        policy: "consumer-standard".into(),
+        step: 5,
+        kind: domain::dunning::policy::StepKind::HandOver,
+        due_on: today,
+        channels: vec![domain::dunning::policy::Channel::Letter, domain::dunning::policy::Channel::Email],
+        invoices: vec![],
+        amount: domain::money::Cents::from_cents_unchecked(5_000),
+        template: "hand_over".into(),
+        needs_approval: true,
+        adds_collection_costs: true,
+        starts_interest: true,
+        key: key.into(),
+    };
+    let mut tx = db.write().await.expect("tx");
+    let hold =
+        tx.add_pause(t, DebtorId(o.jansen), None, "hold", Some(domain::dates::add_days(today, 14)), None, "proposal").await.expect("hold");
+    let proposal = tx
+        .add_arrangement_proposal(
+            t,
+            DebtorId(o.jansen),
+            &[InvoiceId(j1)],
+            &plan,
+            Frequency::Monthly,
+            "an instalment of €10 is below the €25 the tenant allows",
+            Some(hold),
+        )
+        .await
+        .expect("proposal");
+    tx.record_actions(
+        t,
+        today,
+        &[
+            (hand_over(o.de_vries, "ho-1"), store::ActionStatus::AwaitingApproval),
+            (hand_over(sam, "ho-2"), store::ActionStatus::AwaitingApproval),
+        ],
+    )
+    .await
+    .expect("actions");
+    tx.commit().await.expect("commit");
+    let approvals = {
+        let mut tx = db.read().await.expect("tx");
+        let a = tx.actions(t, None, Some(store::ActionStatus::AwaitingApproval), store::Page::first(10)).await.expect("actions");
+        tx.commit().await.expect("commit");
+        a
+    };
+    let of = |d: i64| approvals.iter().find(|a| a.debtor_id == DebtorId(d)).expect("action").id;
+    let (to_reject, to_approve) = (of(o.de_vries), of(sam));
+
+    let mut v = Visitor::new(&app);
+    assert_eq!(v.sign_in(&o.controller, PASSWORD).await, StatusCode::SEE_OTHER);
+    let (_, list, _) = v.get("/office?lang=en").await;
+    for id in [format!("work-proposal-{proposal}"), format!("work-approval-{to_reject}"), format!("work-approval-{to_approve}")] {
+        assert!(list.contains(&id), "{id} on the list");
+    }
+    let (_, file, _) = v.get(&format!("/office/debtors/{}", o.jansen)).await;
+    assert!(file.contains(&format!("waiting-proposals-{proposal}")) && file.contains("Payment plan proposed in the portal"), "{file}");
+    let token = form_token(&file);
+
+    // Another debtor's path cannot decide it; approving makes the arrangement and ends the hold.
+    let wrong = format!("/office/debtors/{}/proposals/{proposal}/decision", o.de_vries);
+    assert_eq!(v.post(&wrong, &[("token", &token), ("decision", "approve")]).await.0, StatusCode::FORBIDDEN);
+    let path = format!("/office/debtors/{}/proposals/{proposal}/decision", o.jansen);
+    assert_eq!(v.post(&path, &[("token", &token), ("decision", "approve")]).await.0, StatusCode::SEE_OTHER);
+    let (_, arrangements) = app.get(&o.tenant.key, &format!("/debtors/{}/arrangements", o.jansen)).await;
+    assert_eq!(arrangements.as_array().map(Vec::len), Some(1), "{arrangements}");
+    assert_eq!(v.post(&path, &[("token", &token), ("decision", "reject")]).await.0, StatusCode::FORBIDDEN, "decided once");
+    let mut tx = db.read().await.expect("tx");
+    assert!(!tx.pauses_of(t, DebtorId(o.jansen)).await.expect("pauses").iter().any(|p| p.id == hold), "the hold ended");
+    tx.commit().await.expect("commit");
+
+    // Hand-overs waiting for approval: rejected, nothing goes out; approved, it is queued.
+    let reject = format!("/office/debtors/{}/actions/{to_reject}/decision", o.de_vries);
+    assert_eq!(v.post(&reject, &[("token", &token), ("decision", "reject")]).await.0, StatusCode::SEE_OTHER);
+    let approve = format!("/office/debtors/{sam}/actions/{to_approve}/decision");
+    assert_eq!(v.post(&approve, &[("token", &token), ("decision", "approve")]).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(v.post(&approve, &[("token", &token), ("decision", "approve")]).await.0, StatusCode::FORBIDDEN, "once");
+    let (_, theirs) = app.get(&o.tenant.key, &format!("/messages?debtor_id={}", o.de_vries)).await;
+    assert_eq!(theirs["items"], serde_json::json!([]), "a rejected step sends nothing");
+    let (_, sams) = app.get(&o.tenant.key, &format!("/messages?debtor_id={sam}")).await;
+    assert_eq!(
+        (&sams["items"][0]["channel"], &sams["items"][0]["status"]),
+        (&serde_json::json!("letter"), &serde_json::json!("pending")),
+        "{sams}"
+    );
+    let (_, list, _) = v.get("/office").await;
+    assert!(!list.contains("work-approval-") && !list.contains("work-proposal-"), "all decided");
+    let (_, audit, _) = v.get("/office/audit").await;
+    for line in ["proposal_approved", "action_rejected", "action_approved"] {
+        assert!(audit.contains(line), "{line}");
+    }
+}
+
+on_both_backends!(
+    signing_in_and_sessions,
+    worklist_and_debtor_file,
+    reports_over_a_period,
+    editing_texts,
+    editing_policies,
+    imports_page,
+    deciding_proposals_and_approvals
+);

@@ -69,3 +69,9 @@ CREATE TABLE worklist_done (
     done_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (tenant_id, kind, subject_id)
 );
+
+-- The policy of each step taken, next to it: the report of outcomes per step reads one index
+-- instead of joining every action (on a million invoices the join was half the report's time).
+ALTER TABLE dunning_progress ADD COLUMN policy TEXT NOT NULL DEFAULT '';
+UPDATE dunning_progress SET policy = (SELECT a.policy FROM dunning_actions a WHERE a.id = dunning_progress.action_id);
+CREATE INDEX dunning_progress_by_step ON dunning_progress (tenant_id, policy, step, done_on, invoice_id);

@@ -9,6 +9,7 @@ use domain::dunning::agreement::Instalment;
 use domain::ids::DebtorId;
 use domain::money::Cents;
 use jiff::Timestamp;
+use ledger::arrangements::ProposalDecision;
 use serde::Serialize;
 use store::ArrangementProposal;
 use utoipa_axum::router::OpenApiRouter;
@@ -111,23 +112,26 @@ async fn debtor_proposals(
     security(("api_key" = [])))]
 async fn approve_proposal(State(app): State<App>, TenantKey(tenant): TenantKey, Path(id): Path<i64>) -> Result<Response, ApiError> {
     let mut tx = app.db.write().await?;
-    let p = tx.arrangement_proposal(tenant, id).await?.ok_or(ApiError::NotFound)?;
-    if p.status != "pending" {
-        return Err(ApiError::Conflict(domain::FieldProblem::new("status", format!("the proposal was {} already", p.status))));
-    }
     let today = crate::today();
-    let note = format!("voorstel uit het portaal / proposal from the portal #{id}");
-    let made = ledger::arrangements::agree(&mut tx, tenant, p.debtor_id, &p.invoice_ids, &p.schedule, Some(&note), today).await?;
-    let arrangement = made.map_err(ApiError::Invalid)?;
-    if !tx.decide_arrangement_proposal(tenant, id, Some(arrangement)).await? {
-        return Err(ApiError::Conflict(domain::FieldProblem::new("status", "the proposal was decided meanwhile")));
-    }
-    if let Some(hold) = p.hold_pause_id {
-        tx.end_pause(tenant, hold).await?;
-    }
+    let arrangement = match ledger::arrangements::decide_proposal(&mut tx, tenant, id, true, today).await? {
+        ProposalDecision::Approved(a) => a,
+        other => return Err(refused(other)),
+    };
     let stored = tx.arrangement(tenant, arrangement).await?.ok_or(ApiError::NotFound)?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(Arrangement::from_record(stored, today))).into_response())
+}
+
+/// Why a decision was not taken, as the API says it.
+fn refused(d: ProposalDecision) -> ApiError {
+    match d {
+        ProposalDecision::NotFound => ApiError::NotFound,
+        ProposalDecision::AlreadyDecided(status) => {
+            ApiError::Conflict(domain::FieldProblem::new("status", format!("the proposal was {status} already")))
+        }
+        ProposalDecision::Invalid(problems) => ApiError::Invalid(problems),
+        ProposalDecision::Approved(_) | ProposalDecision::Rejected => ApiError::Internal("a decision taken is not refused".into()),
+    }
 }
 
 /// Reject a proposal: the hold kept while it waited ends, and the track resumes at the next run.
@@ -137,15 +141,13 @@ async fn approve_proposal(State(app): State<App>, TenantKey(tenant): TenantKey, 
     security(("api_key" = [])))]
 async fn reject_proposal(State(app): State<App>, TenantKey(tenant): TenantKey, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
     let mut tx = app.db.write().await?;
-    let p = tx.arrangement_proposal(tenant, id).await?.ok_or(ApiError::NotFound)?;
-    if !tx.decide_arrangement_proposal(tenant, id, None).await? {
-        return Err(ApiError::Conflict(domain::FieldProblem::new("status", format!("the proposal was {} already", p.status))));
+    match ledger::arrangements::decide_proposal(&mut tx, tenant, id, false, crate::today()).await? {
+        ProposalDecision::Rejected => {
+            tx.commit().await?;
+            Ok(StatusCode::NO_CONTENT)
+        }
+        other => Err(refused(other)),
     }
-    if let Some(hold) = p.hold_pause_id {
-        tx.end_pause(tenant, hold).await?;
-    }
-    tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A file a debtor sent with a dispute.

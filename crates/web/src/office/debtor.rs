@@ -71,9 +71,20 @@ struct MessageView {
     attempts: Vec<String>,
 }
 
+/// A proposal or an action waiting for a decision.
+struct Waiting {
+    /// "proposals" or "actions": where the decision goes.
+    what: &'static str,
+    id: i64,
+    title: &'static str,
+    detail: String,
+    amount: String,
+}
+
 #[derive(Template)]
 #[template(path = "office/debtor.html")]
 struct DebtorPage {
+    waiting: Vec<Waiting>,
     c: Chrome,
     id: i64,
     name: String,
@@ -124,11 +135,19 @@ async fn render(app: &App, staff: &Staff, id: DebtorId, status: StatusCode, noti
         let flags = tx.flags_of(tenant, id).await?;
         let timeline = tx.timeline(tenant, id).await?;
         let messages = tx.messages(tenant, Some(id), None, store::Page::first(10_000)).await?;
+        let proposals: Vec<store::ArrangementProposal> =
+            tx.arrangement_proposals(tenant, Some(id)).await?.into_iter().filter(|p| p.status == "pending").collect();
+        let approvals: Vec<store::ActionRecord> = tx
+            .actions(tenant, Some(id), Some(store::ActionStatus::AwaitingApproval), store::Page::first(100))
+            .await?
+            .into_iter()
+            .filter(|a| a.closed_at.is_none())
+            .collect();
         tx.commit().await?;
-        Ok::<_, store::StoreError>(Some((debtor, open, steps, pauses, flags, timeline, messages)))
+        Ok::<_, store::StoreError>(Some((debtor, open, steps, pauses, flags, timeline, messages, proposals, approvals)))
     }
     .await;
-    let (debtor, open, steps, pauses, flags, timeline, messages) = match loaded {
+    let (debtor, open, steps, pauses, flags, timeline, messages, proposals, approvals) = match loaded {
         Ok(Some(l)) => l,
         Ok(None) => return super::refused(staff, staff.t().no_such_debtor),
         Err(e) => return failed("debtor file", &e),
@@ -216,8 +235,34 @@ async fn render(app: &App, staff: &Staff, id: DebtorId, status: StatusCode, noti
             }),
         })
         .collect();
+    let mut waiting: Vec<Waiting> = proposals
+        .iter()
+        .map(|p| Waiting {
+            what: "proposals",
+            id: p.id,
+            title: t.proposal_word,
+            detail: format!(
+                "{} {} ({}), {} {}: {}",
+                p.schedule.instalments.len(),
+                t.instalments_word,
+                p.frequency.as_str(),
+                t.first_on,
+                p.schedule.instalments.first().map(|i| day(lang, i.due_on)).unwrap_or_default(),
+                p.beyond_limits
+            ),
+            amount: money(lang, p.schedule.total()),
+        })
+        .collect();
+    waiting.extend(approvals.iter().map(|a| Waiting {
+        what: "actions",
+        id: a.id,
+        title: t.action_word,
+        detail: format!("{} ({}, step {}) by {}", a.kind, a.policy, a.step + 1, a.channels.join(" → ")),
+        amount: money(lang, a.amount),
+    }));
     let outcomes = CallOutcome::ALL.iter().map(|o| (o.as_str(), t.call_outcome(*o), kept.outcome == o.as_str())).collect();
     let view = DebtorPage {
+        waiting,
         c: staff.chrome("worklist"),
         id: id.0,
         name: debtor.name.clone(),
@@ -509,5 +554,74 @@ pub(super) async fn decide_dispute(State(app): State<App>, Path((id, pause)): Pa
             render(&app, staff, debtor, StatusCode::UNPROCESSABLE_ENTITY, Some((true, lines(&p))), Kept::default()).await
         }
         Err(e) => failed("decide dispute", &e),
+    }
+}
+
+/// Decides a proposal from the portal (approve: it becomes an arrangement) or an action that
+/// waits for approval (approve: it goes out; reject: nothing goes out).
+pub(super) async fn decide(State(app): State<App>, Path((id, what, subject)): Path<(i64, String, i64)>, form: ActForm) -> Response {
+    if let Some(r) = form.refusal() {
+        return r;
+    }
+    let staff = &form.staff;
+    let (tenant, debtor) = (staff.tenant(), DebtorId(id));
+    let approve = match form.fields.get("decision") {
+        Some("approve") => true,
+        Some("reject") => false,
+        _ => return StatusCode::BAD_REQUEST.into_response(),
+    };
+    let word = if approve { "approved" } else { "rejected" };
+    let result = async {
+        let mut tx = app.db.write().await?;
+        let outcome: Result<(), Vec<FieldProblem>> = match what.as_str() {
+            "proposals" => {
+                let mine = tx.arrangement_proposal(tenant, subject).await?.is_some_and(|p| p.debtor_id == debtor);
+                if !mine {
+                    return Ok(None);
+                }
+                match ledger::arrangements::decide_proposal(&mut tx, tenant, subject, approve, crate::today()).await? {
+                    ledger::arrangements::ProposalDecision::Approved(_) | ledger::arrangements::ProposalDecision::Rejected => Ok(()),
+                    ledger::arrangements::ProposalDecision::Invalid(p) => Err(p),
+                    _ => return Ok(None),
+                }
+            }
+            "actions" => {
+                let mine = tx
+                    .actions(tenant, Some(debtor), Some(store::ActionStatus::AwaitingApproval), store::Page::first(100))
+                    .await?
+                    .iter()
+                    .any(|a| a.id == subject && a.closed_at.is_none());
+                if !mine {
+                    return Ok(None);
+                }
+                if approve {
+                    tx.approve_action(tenant, subject).await?
+                } else {
+                    tx.reject_action(tenant, subject).await?
+                };
+                Ok(())
+            }
+            _ => return Ok(None),
+        };
+        if outcome.is_ok() {
+            let subject_word = if what == "proposals" { "proposal" } else { "action" };
+            tx.audit(
+                Some(tenant),
+                Some(staff.user()),
+                &format!("{subject_word}_{word}"),
+                &format!("{subject_word} {subject} of debtor {id}"),
+                "",
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        Ok::<_, store::StoreError>(Some(outcome))
+    }
+    .await;
+    match result {
+        Ok(Some(Ok(()))) => back(id, word),
+        Ok(Some(Err(p))) => render(&app, staff, debtor, StatusCode::UNPROCESSABLE_ENTITY, Some((true, lines(&p))), Kept::default()).await,
+        Ok(None) => super::refused(staff, staff.t().not_on_list),
+        Err(e) => failed("decide", &e),
     }
 }

@@ -53,6 +53,7 @@ pub(crate) fn routes() -> Router<App> {
         .route("/office/debtors/{id}/holds", post(debtor::hold))
         .route("/office/debtors/{id}/pauses/{pause}/end", post(debtor::end_pause))
         .route("/office/debtors/{id}/disputes/{pause}/decision", post(debtor::decide_dispute))
+        .route("/office/debtors/{id}/{what}/{subject}/decision", post(debtor::decide))
         .route("/office/imports", get(imports::page).post(imports::import))
         .route("/office/audit", get(audit::page))
         .route("/office/reports", get(reports::page))

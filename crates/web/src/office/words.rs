@@ -175,6 +175,13 @@ pub(crate) struct Words {
     pub(crate) not_imported: &'static str,
     pub(crate) no_file: &'static str,
     pub(crate) recent_imports: &'static str,
+    pub(crate) waiting_decision: &'static str,
+    pub(crate) proposal_word: &'static str,
+    pub(crate) action_word: &'static str,
+    pub(crate) approve: &'static str,
+    pub(crate) reject: &'static str,
+    pub(crate) instalments_word: &'static str,
+    pub(crate) first_on: &'static str,
 }
 
 const NL: Words = Words {
@@ -346,6 +353,13 @@ const NL: Words = Words {
     not_imported: "Niets ingelezen",
     no_file: "Kies een bestand.",
     recent_imports: "Eerder ingelezen",
+    waiting_decision: "Wacht op uw besluit",
+    proposal_word: "Regelingsvoorstel uit het portaal",
+    action_word: "Stap die goedkeuring nodig heeft",
+    approve: "Goedkeuren",
+    reject: "Afwijzen",
+    instalments_word: "termijnen",
+    first_on: "eerste op",
 };
 
 const EN: Words = Words {
@@ -517,6 +531,13 @@ const EN: Words = Words {
     not_imported: "Nothing imported",
     no_file: "Choose a file.",
     recent_imports: "Imported before",
+    waiting_decision: "Waiting for your decision",
+    proposal_word: "Payment plan proposed in the portal",
+    action_word: "Step that needs approval",
+    approve: "Approve",
+    reject: "Reject",
+    instalments_word: "instalments",
+    first_on: "first on",
 };
 
 /// The words of a language.
@@ -597,6 +618,8 @@ impl Words {
                 "Het geschil is toegekend met een creditnota; voor wat nog openstaat loopt het traject weer.",
                 "The dispute is accepted with a credit note; the track goes on for what is still open.",
             ),
+            "approved" => ("Goedgekeurd.", "Approved."),
+            "rejected" => ("Afgewezen.", "Rejected."),
             "dispute_rejected" => ("Het geschil is afgewezen; het traject loopt weer.", "The dispute is rejected; the track goes on."),
             _ => ("Gedaan.", "Done."),
         };
