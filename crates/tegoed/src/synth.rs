@@ -368,8 +368,9 @@ pub async fn generate(
 
 /// What debtors said and agreed, as a credit department sees it over a few weeks, recorded
 /// now for the tenant's debtors (`ids`): promises to pay (8%: half kept, 30% broken, the rest
-/// running), arrangements (2%: completed, broken, cancelled or running), calls with their
-/// outcome (5%), "I can't pay" in the portal with a reason (1%) and disputes (1%). For the
+/// running), arrangements over their open invoices (2%: completed, broken, cancelled or
+/// running), calls with their outcome (5%), "I can't pay" in the portal with a reason (1%) and
+/// disputes about an open invoice (1%). For the
 /// reports' benchmark: without it they read empty tables.
 pub async fn activity(db: &Db, tenant: TenantId, ids: &[DebtorId], seed: u64, as_of: Date) -> Result<u64, StoreError> {
     use domain::dunning::agreement::Schedule;
@@ -389,10 +390,19 @@ pub async fn activity(db: &Db, tenant: TenantId, ids: &[DebtorId], seed: u64, as
                 };
                 made += 1;
             }
-            if rng.chance(2) {
-                let total = Cents::from_cents_unchecked(30_000 + 1_000 * rng.below(200) as i64);
+            // Arrangements and disputes are about the debtor's open invoices, as real ones are.
+            let wants_arrangement = rng.chance(2);
+            let wants_dispute = rng.chance(1);
+            let open: Vec<(domain::ids::InvoiceId, Cents)> = if wants_arrangement || wants_dispute {
+                tx.open_invoices_of(tenant, d).await?.into_iter().map(|(i, _)| (i.id, i.outstanding)).collect()
+            } else {
+                Vec::new()
+            };
+            if wants_arrangement && !open.is_empty() {
+                let total: Cents = open.iter().map(|(_, o)| *o).sum();
+                let ids: Vec<domain::ids::InvoiceId> = open.iter().map(|(i, _)| *i).collect();
                 let plan = Schedule::propose(total, add_days(as_of, -60), Cents::from_cents_unchecked(5_000), 6);
-                let a = tx.add_arrangement(tenant, d, &[], &plan, Cents::ZERO, Some("synthetic")).await?;
+                let a = tx.add_arrangement(tenant, d, &ids, &plan, Cents::ZERO, Some("synthetic")).await?;
                 let status = *rng.pick(&["completed", "broken", "cancelled", "active"]);
                 if status != "active" {
                     tx.end_arrangement(tenant, a, status, as_of).await?;
@@ -415,8 +425,8 @@ pub async fn activity(db: &Db, tenant: TenantId, ids: &[DebtorId], seed: u64, as
                 .await?;
                 made += 1;
             }
-            if rng.chance(1) {
-                tx.add_pause(tenant, d, None, "dispute", None, None, "synthetic").await?;
+            if let Some((invoice, _)) = open.first().filter(|_| wants_dispute) {
+                tx.add_pause(tenant, d, Some(*invoice), "dispute", None, None, "synthetic").await?;
                 made += 1;
             }
         }

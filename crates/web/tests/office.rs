@@ -768,7 +768,85 @@ async fn deciding_proposals_and_approvals(db: Db) {
     }
 }
 
+async fn tenant_settings(db: Db) {
+    let app = TestApp::serve(db.clone(), None, false).await;
+    let o = office(&app, &db).await;
+    let mut v = Visitor::new(&app);
+    assert_eq!(v.sign_in(&o.controller, PASSWORD).await, StatusCode::SEE_OTHER);
+    let (s, page, _) = v.get("/office/settings?lang=en").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("Kantoor B.V.") && !page.contains("id=\"save\""), "seen, not changed, by a credit controller");
+    let token = form_token(&page);
+    assert_eq!(v.post("/office/settings", &[("token", &token), ("legal_name", "X")]).await.0, StatusCode::FORBIDDEN);
+
+    let mut a = Visitor::new(&app);
+    assert_eq!(a.sign_in(&o.admin, PASSWORD).await, StatusCode::SEE_OTHER);
+    let (_, page, _) = a.get("/office/settings?lang=en").await;
+    let token = form_token(&page);
+    let form = |iban: &'static str, colour: &'static str| {
+        vec![
+            ("token", token.clone()),
+            ("legal_name", "Kantoor Incasso B.V.".to_string()),
+            ("kvk", "12345678".to_string()),
+            ("iban", iban.to_string()),
+            ("street", "Damrak 1".to_string()),
+            ("postcode", "1012 LG".to_string()),
+            ("city", "Amsterdam".to_string()),
+            ("country", "NL".to_string()),
+            ("term", "14".to_string()),
+            ("reference_kind", "rf".to_string()),
+            ("desk_name", "Anna de Boer".to_string()),
+            ("desk_phone", "020 123 4567".to_string()),
+            ("desk_email", "debiteuren@kantoor.example".to_string()),
+            ("early_kind", "percentage".to_string()),
+            ("early_days", "10".to_string()),
+            ("early_value", "1,5".to_string()),
+            ("min_instalment", "50".to_string()),
+            ("max_months", "6".to_string()),
+            ("brand_colour", colour.to_string()),
+        ]
+    };
+    let send = |a: &mut Visitor, f: Vec<(&'static str, String)>| {
+        let pairs: Vec<(&str, String)> = f;
+        let body = serde_urlencoded::to_string(&pairs).expect("form");
+        let req = a.http.post(format!("{}/office/settings", a.base)).header("content-type", "application/x-www-form-urlencoded").body(body);
+        let cookie = format!("tegoed_session={}; tegoed_lang=en", a.cookie.clone().expect("session"));
+        async move {
+            let r = req.header("cookie", cookie).send().await.expect("request");
+            (r.status(), r.text().await.expect("body"))
+        }
+    };
+    // A wrong IBAN and a colour white does not read on: refused, named, nothing stored.
+    let (s, page) = send(&mut a, form("NL00 RABO 0000 0000 00", "#ffff00")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("<p>iban: ") && page.contains("<p>brand_colour: "), "{page}");
+    assert!(page.contains("value=\"Kantoor Incasso B.V.\""), "what was typed stays");
+    let (_, t) = app.get(&o.tenant.key, "/tenant").await;
+    assert_eq!(t["legal_name"], "Kantoor B.V.");
+    // Valid: all of it is stored.
+    let (s, _) = send(&mut a, form("NL91 ABNA 0417 1643 00", "#0b5394")).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, t) = app.get(&o.tenant.key, "/tenant").await;
+    assert_eq!(
+        (&t["legal_name"], &t["reference_kind"], &t["can_deduct_vat"], &t["default_payment_term_days"]),
+        (&serde_json::json!("Kantoor Incasso B.V."), &serde_json::json!("rf"), &serde_json::json!(false), &serde_json::json!(14)),
+        "{t}"
+    );
+    let (_, m) = app.get(&o.tenant.key, "/messaging-settings").await;
+    assert_eq!(m["early_payment"], serde_json::json!({"within_days": 10, "reward": {"kind": "percentage", "hundredths": 150}}), "{m}");
+    assert_eq!(
+        (&m["arrangements"]["min_instalment"], &m["arrangements"]["max_months"]),
+        (&serde_json::json!(5_000), &serde_json::json!(6))
+    );
+    assert_eq!((&m["desk"]["name"], &m["brand_colour"]), (&serde_json::json!("Anna de Boer"), &serde_json::json!("#0b5394")));
+    let (_, page, _) = a.get("/office/settings?done=saved&lang=en").await;
+    assert!(page.contains("Saved.") && page.contains("value=\"1.50\""), "{page}");
+    let (_, audit, _) = a.get("/office/audit").await;
+    assert!(audit.contains("settings_saved"));
+}
+
 on_both_backends!(
+    tenant_settings,
     signing_in_and_sessions,
     worklist_and_debtor_file,
     reports_over_a_period,

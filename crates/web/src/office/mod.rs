@@ -12,6 +12,7 @@ mod debtor;
 mod imports;
 mod policies;
 mod reports;
+mod settings;
 mod texts;
 mod words;
 mod worklist;
@@ -55,6 +56,7 @@ pub(crate) fn routes() -> Router<App> {
         .route("/office/debtors/{id}/disputes/{pause}/decision", post(debtor::decide_dispute))
         .route("/office/debtors/{id}/{what}/{subject}/decision", post(debtor::decide))
         .route("/office/imports", get(imports::page).post(imports::import))
+        .route("/office/settings", get(settings::page).post(settings::save))
         .route("/office/audit", get(audit::page))
         .route("/office/reports", get(reports::page))
         .route("/office/texts", get(texts::page).post(texts::act))
