@@ -1,9 +1,10 @@
 //! Booking what comes in, for the command line, the API and the back-office alike: invoice
 //! lists (CSV) and e-invoices (UBL, with a report of what a legally valid Dutch invoice lacks)
 //! imported, bank statements read, matched to invoices and stored, each in one unit of work;
-//! and agreeing arrangements.
+//! agreeing arrangements; and the daily dunning run with its preview of a debtor's next steps.
 
 pub mod arrangements;
+pub mod dunning;
 pub mod e_invoices;
 pub mod early_payment;
 pub mod invoice_csv;

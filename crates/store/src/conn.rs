@@ -111,6 +111,18 @@ impl Db {
         Ok(())
     }
 
+    /// Brings the planner's statistics up to date after a bulk write (a generated ledger, a daily
+    /// run that stored many steps). PostgreSQL plans from sampled statistics that autovacuum
+    /// refreshes only some time after a load; until then a report over a million invoices was
+    /// seen to take 0.8 s instead of 0.2 s. SQLite: `PRAGMA optimize`, its advised upkeep.
+    pub async fn refresh_statistics(&self) -> Result<()> {
+        match self {
+            Db::Sqlite(p) => sqlx::query("PRAGMA optimize").execute(p).await.map(|_| ())?,
+            Db::Postgres(p) => sqlx::query("ANALYZE").execute(p).await.map(|_| ())?,
+        }
+        Ok(())
+    }
+
     /// Closes every connection (SQLite checkpoints its WAL).
     pub async fn close(&self) {
         match self {

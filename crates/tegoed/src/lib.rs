@@ -2,7 +2,8 @@
 //! and the demo and synthetic data generators.
 
 pub mod config;
-pub mod dunning_run;
+/// The daily dunning run, which lives in `ledger` (the back-office previews with it too).
+pub use ledger::dunning as dunning_run;
 pub mod scheduler;
 pub mod statement_gen;
 pub mod synth;

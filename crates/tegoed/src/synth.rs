@@ -363,6 +363,7 @@ pub async fn generate(
     }
     producer.await.map_err(|e| StoreError::Corrupt(format!("the generator stopped: {e}")))?;
     let activity = if with_activity { activity(db, tenant, &ids, seed, as_of).await? } else { 0 };
+    db.refresh_statistics().await?;
     Ok(GenReport { tenant, debtors: ids.len() as u64, invoices: stored_invoices, activity, seconds: started.elapsed().as_secs_f64() })
 }
 

@@ -134,6 +134,10 @@ async fn worklist_and_debtor_file(db: Db) {
     assert_eq!(s, StatusCode::OK);
     assert!(file.contains("J-1") && file.contains("J-2") && file.contains("€350.00"), "{file}");
     assert!(file.contains("bike was delivered damaged") && file.contains("invoice issued"));
+    // The next steps, as the daily run would take them: J-1 goes on after its call (J-2 waits
+    // for the dispute's decision).
+    let next = &file[position(&file, "id=\"next\"")..position(&file, "id=\"actions-h\"")];
+    assert!(next.contains("If nothing is paid or agreed") && next.contains("€100.00") && !next.contains("€350.00"), "{next}");
     let token = form_token(&file);
     let calls = format!("/office/debtors/{}/calls", o.jansen);
 

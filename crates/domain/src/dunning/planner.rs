@@ -186,17 +186,8 @@ pub struct DebtorFile<'a> {
 /// after it. What the policy editor previews.
 pub fn simulate(policy: &Policy, debtor: &DebtorProfile, outstanding: Cents, due: Date, horizon: i32) -> Vec<PlannedAction> {
     let invoice = [OpenItem { id: InvoiceId(1), debtor_id: debtor.id, due_date: due, outstanding }];
-    let mut done: Vec<StepDone> = Vec::new();
-    let mut track = Vec::new();
-    for offset in -30..=horizon {
-        let today = add_days(due, offset);
-        let file = DebtorFile { debtor, state: DebtorState::default(), invoices: &invoice, done: &done, pauses: &[] };
-        if let Some(a) = plan(&file, policy, today) {
-            done.push(StepDone { invoice_id: InvoiceId(1), step: a.step, on: today });
-            track.push(a);
-        }
-    }
-    track
+    let file = DebtorFile { debtor, state: DebtorState::default(), invoices: &invoice, done: &[], pauses: &[] };
+    preview(&file, policy, add_days(due, -30), add_days(due, horizon)).into_iter().map(|(_, a)| a).collect()
 }
 
 /// The next thing to do for a debtor.

@@ -81,10 +81,23 @@ struct Waiting {
     amount: String,
 }
 
+/// A step the daily run would take.
+struct NextStep {
+    on: String,
+    kind: String,
+    by: String,
+    amount: String,
+    approval: bool,
+}
+
+/// Days ahead the file previews the track.
+const PREVIEW_DAYS: i32 = 60;
+
 #[derive(Template)]
 #[template(path = "office/debtor.html")]
 struct DebtorPage {
     waiting: Vec<Waiting>,
+    next: Vec<NextStep>,
     c: Chrome,
     id: i64,
     name: String,
@@ -151,6 +164,11 @@ async fn render(app: &App, staff: &Staff, id: DebtorId, status: StatusCode, noti
         Ok(Some(l)) => l,
         Ok(None) => return super::refused(staff, staff.t().no_such_debtor),
         Err(e) => return failed("debtor file", &e),
+    };
+    // The next steps as the daily run itself would take them, from today, if nothing changes.
+    let planned = match ledger::dunning::preview_debtor(&app.db, tenant, id, today, add_days(today, PREVIEW_DAYS)).await {
+        Ok(p) => p,
+        Err(e) => return failed("preview", &e),
     };
     let (t, lang) = (staff.t(), staff.lang);
     let mut facts = vec![
@@ -261,7 +279,18 @@ async fn render(app: &App, staff: &Staff, id: DebtorId, status: StatusCode, noti
         amount: money(lang, a.amount),
     }));
     let outcomes = CallOutcome::ALL.iter().map(|o| (o.as_str(), t.call_outcome(*o), kept.outcome == o.as_str())).collect();
+    let next = planned
+        .iter()
+        .map(|(on, a)| NextStep {
+            on: day(lang, *on),
+            kind: a.kind.to_string(),
+            by: a.channels.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(" → "),
+            amount: money(lang, a.amount),
+            approval: a.needs_approval,
+        })
+        .collect();
     let view = DebtorPage {
+        next,
         waiting,
         c: staff.chrome("worklist"),
         id: id.0,

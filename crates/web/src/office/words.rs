@@ -210,6 +210,10 @@ pub(crate) struct Words {
     pub(crate) min_instalment: &'static str,
     pub(crate) max_months: &'static str,
     pub(crate) brand_colour: &'static str,
+    pub(crate) next_steps: &'static str,
+    pub(crate) next_steps_intro: &'static str,
+    pub(crate) nothing_planned: &'static str,
+    pub(crate) needs_approval: &'static str,
 }
 
 const NL: Words = Words {
@@ -416,6 +420,10 @@ const NL: Words = Words {
     min_instalment: "Kleinste termijnbedrag",
     max_months: "Langste looptijd (maanden)",
     brand_colour: "Huiskleur (#rrggbb, wit moet erop leesbaar zijn)",
+    next_steps: "Volgende stappen",
+    next_steps_intro: "Als er niets betaald of afgesproken wordt, de komende 60 dagen:",
+    nothing_planned: "Geen stappen gepland.",
+    needs_approval: "wacht op goedkeuring",
 };
 
 const EN: Words = Words {
@@ -622,6 +630,10 @@ const EN: Words = Words {
     min_instalment: "Smallest instalment",
     max_months: "Longest plan (months)",
     brand_colour: "Brand colour (#rrggbb, white must read on it)",
+    next_steps: "Next steps",
+    next_steps_intro: "If nothing is paid or agreed, in the next 60 days:",
+    nothing_planned: "No steps planned.",
+    needs_approval: "needs approval",
 };
 
 /// The words of a language.

@@ -322,8 +322,15 @@ pub async fn run(db: &Db, tenant: TenantId, day: Date, dry_run: bool, batch: u32
         tx.commit().await?;
         after = Some(last);
     }
+    // A run stores a step per debtor due: many rows at once for the planner's statistics.
+    if !dry_run && report.stored >= STATISTICS_AFTER {
+        db.refresh_statistics().await?;
+    }
     Ok(report)
 }
+
+/// Steps stored by one run beyond which the database's statistics are refreshed after it.
+const STATISTICS_AFTER: u64 = 10_000;
 
 /// What will happen to one debtor from `from` through `until` if nothing is paid.
 pub async fn preview_debtor(
