@@ -505,10 +505,27 @@ async fn back_office_in_chromium(db: Db) {
     b.check_labels("texts").await;
     b.screenshot(&shot("10-text-preview")).await;
 
+    // An invoice list imported from the imports page, as a file chosen in the browser.
+    b.goto(&format!("{}/office/imports", app.base)).await;
+    let csv = std::env::temp_dir().join(format!("tegoed-import-{}-{backend}.csv", std::process::id()));
+    std::fs::write(&csv, "Factuurnummer;Klantnummer;Klantnaam;Factuurdatum;Vervaldatum;Bedrag\nB-1;K7;Zeven;5-1-2026;4-2-2026;99,95\n")
+        .expect("csv");
+    let input = b.find("#file").await;
+    b.call(reqwest::Method::POST, &format!("/element/{input}/value"), Some(json!({"text": csv.display().to_string()}))).await;
+    b.click_through("#import-button").await;
+    b.expect_text("Imported: ").await;
+    b.expect_text("1 invoices (€99.95)").await;
+    let _ = std::fs::remove_file(&csv);
+    b.check_labels("imports").await;
+    b.screenshot(&shot("13-imports")).await;
+    b.goto(&format!("{}/office/settings", app.base)).await;
+    b.check_labels("settings").await;
+    b.screenshot(&shot("14-settings")).await;
+
     // Dutch, as the team works in it.
     b.goto(&format!("{}/office?lang=nl", app.base)).await;
     b.expect_text("Werklijst van vandaag").await;
-    b.screenshot(&shot("13-werklijst")).await;
+    b.screenshot(&shot("15-werklijst")).await;
 }
 
 on_both_backends!(portal_in_chromium, back_office_in_chromium);

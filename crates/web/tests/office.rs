@@ -849,7 +849,47 @@ async fn tenant_settings(db: Db) {
     assert!(audit.contains("settings_saved"));
 }
 
+async fn arrangement_and_hand_over(db: Db) {
+    let app = TestApp::serve(db.clone(), None, false).await;
+    let o = office(&app, &db).await;
+    let mut v = Visitor::new(&app);
+    assert_eq!(v.sign_in(&o.controller, PASSWORD).await, StatusCode::SEE_OTHER);
+    let (_, file, _) = v.get(&format!("/office/debtors/{}?lang=en", o.jansen)).await;
+    let token = form_token(&file);
+    let path = format!("/office/debtors/{}/arrangements", o.jansen);
+    let first = domain::dates::add_days(web::today(), 7).to_string();
+    // € 350 open: € 10 a month would take 35 instalments, more than 24.
+    let (s, page, _) = v.post(&path, &[("token", &token), ("every", "month"), ("instalment", "10"), ("first", &first)]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("more than 24 instalments"), "{page}");
+    let (s, page, _) = v.post(&path, &[("token", &token), ("every", "month"), ("instalment", "100"), ("first", "2020-01-01")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("first: lies before today"), "{page}");
+    let (s, _, _) = v
+        .post(&path, &[("token", &token), ("every", "month"), ("instalment", "100"), ("first", &first), ("note", "agreed on the phone")])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, arrangements) = app.get(&o.tenant.key, &format!("/debtors/{}/arrangements", o.jansen)).await;
+    let a = &arrangements[0];
+    assert_eq!((&a["total"], a["instalments"].as_array().map(Vec::len)), (&serde_json::json!(35_000), Some(4)), "{arrangements}");
+    let (s, page, _) = v.post(&path, &[("token", &token), ("every", "month"), ("instalment", "100"), ("first", &first)]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "everything is in an arrangement now");
+    assert!(page.contains("nothing is open outside an arrangement"), "{page}");
+
+    // Handing over De Vries: every open invoice leaves the track, with a note on the file.
+    let hand = format!("/office/debtors/{}/hand-over", o.de_vries);
+    assert_eq!(v.post(&hand, &[("token", &token), ("agency", "")]).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(v.post(&hand, &[("token", &token), ("agency", "Incasso Noord B.V.")]).await.0, StatusCode::SEE_OTHER);
+    let (_, inv) = app.get(&o.tenant.key, &format!("/invoices?debtor_id={}", o.de_vries)).await;
+    assert_eq!(inv["items"][0]["status"], "handed_over", "{inv}");
+    let (_, file, _) = v.get(&format!("/office/debtors/{}?done=handed_over", o.de_vries)).await;
+    assert!(file.contains("Handed over to Incasso Noord B.V.: V-1") && file.contains("The open invoices are handed over."), "{file}");
+    let (_, audit, _) = v.get("/office/audit").await;
+    assert!(audit.contains("arrangement_agreed") && audit.contains("handed_over"));
+}
+
 on_both_backends!(
+    arrangement_and_hand_over,
     tenant_settings,
     signing_in_and_sessions,
     worklist_and_debtor_file,

@@ -654,3 +654,103 @@ pub(super) async fn decide(State(app): State<App>, Path((id, what, subject)): Pa
         Err(e) => failed("decide", &e),
     }
 }
+
+/// Agrees an arrangement on the phone: monthly or weekly instalments of an amount from a first
+/// day, over every open invoice in no arrangement yet. A person agrees it, so the portal's
+/// limits do not apply; the plan's own rules (at most 24 instalments, dates ahead) do.
+pub(super) async fn arrangement(State(app): State<App>, Path(id): Path<i64>, form: ActForm) -> Response {
+    use domain::dunning::agreement::{Frequency, Schedule};
+    if let Some(r) = form.refusal() {
+        return r;
+    }
+    let (staff, f) = (&form.staff, &form.fields);
+    let (tenant, debtor) = (staff.tenant(), DebtorId(id));
+    let today = crate::today();
+    let mut problems = Vec::new();
+    let frequency = if f.get("every") == Some("week") { Frequency::Weekly } else { Frequency::Monthly };
+    let amount =
+        Cents::parse(f.get("instalment").unwrap_or_default()).map_err(|e| problems.push(FieldProblem::new("instalment", e.reason))).ok();
+    let first = f.get("first").unwrap_or_default().parse::<Date>().ok();
+    match first {
+        None => problems.push(FieldProblem::new("first", "expected a date")),
+        Some(d) if d < today => problems.push(FieldProblem::new("first", format!("lies before today ({today})"))),
+        Some(_) => {}
+    }
+    let note = f.text("note");
+    let result = async {
+        let mut tx = app.db.write().await?;
+        if tx.debtor(tenant, debtor).await?.is_none() {
+            return Ok::<_, store::StoreError>(None);
+        }
+        let (invoices, owed, _) = ledger::arrangements::arrangeable(&mut tx, tenant, debtor).await?;
+        if !owed.is_positive() {
+            problems.push(FieldProblem::new("instalment", "nothing is open outside an arrangement"));
+        }
+        let (Some(amount), Some(first), true) = (amount, first, problems.is_empty()) else { return Ok(Some(Err(problems))) };
+        let Some(plan) = Schedule::of_amount(owed, first, frequency, amount) else {
+            let max = domain::dunning::agreement::MAX_INSTALMENTS;
+            return Ok(Some(Err(vec![FieldProblem::new("instalment", format!("{owed} takes more than {max} instalments of {amount}"))])));
+        };
+        let note = Some(note.as_str()).filter(|n| !n.is_empty());
+        match ledger::arrangements::agree(&mut tx, tenant, debtor, &invoices, &plan, note, today).await? {
+            Ok(a) => {
+                let detail =
+                    format!("{} instalments of {amount} ({}) from {first}, {owed} in all", plan.instalments.len(), frequency.as_str());
+                tx.audit(Some(tenant), Some(staff.user()), "arrangement_agreed", &format!("arrangement {a} of debtor {id}"), &detail)
+                    .await?;
+                tx.commit().await?;
+                Ok(Some(Ok(())))
+            }
+            Err(p) => Ok(Some(Err(p))),
+        }
+    }
+    .await;
+    match result {
+        Ok(Some(Ok(()))) => back(id, "arrangement"),
+        Ok(Some(Err(p))) => render(&app, staff, debtor, StatusCode::UNPROCESSABLE_ENTITY, Some((true, lines(&p))), Kept::default()).await,
+        Ok(None) => super::refused(staff, staff.t().no_such_debtor),
+        Err(e) => failed("arrangement", &e),
+    }
+}
+
+/// Hands the debtor's open invoices over to a collection agency: they leave the track.
+pub(super) async fn hand_over(State(app): State<App>, Path(id): Path<i64>, form: ActForm) -> Response {
+    if let Some(r) = form.refusal() {
+        return r;
+    }
+    let staff = &form.staff;
+    let (tenant, debtor) = (staff.tenant(), DebtorId(id));
+    let agency = form.fields.text("agency");
+    let mut problems = Vec::new();
+    domain::check_text(&mut problems, "agency", &agency, 200);
+    if !problems.is_empty() {
+        return render(&app, staff, debtor, StatusCode::UNPROCESSABLE_ENTITY, Some((true, lines(&problems))), Kept::default()).await;
+    }
+    let result = async {
+        let mut tx = app.db.write().await?;
+        if tx.debtor(tenant, debtor).await?.is_none() {
+            return Ok(None);
+        }
+        let filter = store::InvoiceFilter { status: Some(InvoiceStatus::Open), debtor_id: Some(debtor), ..Default::default() };
+        let open = tx.invoices(tenant, &filter, store::Page::first(5_000)).await?;
+        let mut numbers = Vec::new();
+        for mut inv in open {
+            let change = domain::invoice::InvoiceChange { status: Some(InvoiceStatus::HandedOver), ..Default::default() };
+            if change.apply(&mut inv).is_empty() {
+                tx.update_invoice(&inv).await?;
+                numbers.push(inv.number.clone());
+            }
+        }
+        let detail = format!("to {agency}: {}", numbers.join(", "));
+        tx.add_debtor_note(tenant, debtor, Some(staff.user()), &format!("Handed over {detail}")).await?;
+        tx.audit(Some(tenant), Some(staff.user()), "handed_over", &format!("debtor {id}"), &detail).await?;
+        tx.commit().await?;
+        Ok::<_, store::StoreError>(Some(()))
+    }
+    .await;
+    match result {
+        Ok(Some(())) => back(id, "handed_over"),
+        Ok(None) => super::refused(staff, staff.t().no_such_debtor),
+        Err(e) => failed("hand over", &e),
+    }
+}

@@ -52,6 +52,8 @@ pub(crate) fn routes() -> Router<App> {
         .route("/office/debtors/{id}/calls", post(debtor::call))
         .route("/office/debtors/{id}/notes", post(debtor::note))
         .route("/office/debtors/{id}/holds", post(debtor::hold))
+        .route("/office/debtors/{id}/arrangements", post(debtor::arrangement))
+        .route("/office/debtors/{id}/hand-over", post(debtor::hand_over))
         .route("/office/debtors/{id}/pauses/{pause}/end", post(debtor::end_pause))
         .route("/office/debtors/{id}/disputes/{pause}/decision", post(debtor::decide_dispute))
         .route("/office/debtors/{id}/{what}/{subject}/decision", post(debtor::decide))

@@ -214,6 +214,16 @@ pub(crate) struct Words {
     pub(crate) next_steps_intro: &'static str,
     pub(crate) nothing_planned: &'static str,
     pub(crate) needs_approval: &'static str,
+    pub(crate) agree_arrangement: &'static str,
+    pub(crate) arrangement_help: &'static str,
+    pub(crate) every: &'static str,
+    pub(crate) month: &'static str,
+    pub(crate) week: &'static str,
+    pub(crate) per_instalment: &'static str,
+    pub(crate) first_date: &'static str,
+    pub(crate) hand_over: &'static str,
+    pub(crate) hand_over_help: &'static str,
+    pub(crate) agency: &'static str,
 }
 
 const NL: Words = Words {
@@ -424,6 +434,16 @@ const NL: Words = Words {
     next_steps_intro: "Als er niets betaald of afgesproken wordt, de komende 60 dagen:",
     nothing_planned: "Geen stappen gepland.",
     needs_approval: "wacht op goedkeuring",
+    agree_arrangement: "Regeling vastleggen",
+    arrangement_help: "Over alle openstaande facturen die nog in geen regeling zitten; de laatste termijn neemt de rest.",
+    every: "Elke",
+    month: "maand",
+    week: "week",
+    per_instalment: "Bedrag per termijn",
+    first_date: "Eerste termijn op",
+    hand_over: "Uit handen geven",
+    hand_over_help: "Alle openstaande facturen gaan naar het incassobureau; het traject stopt voor deze facturen.",
+    agency: "Aan (incassobureau)",
 };
 
 const EN: Words = Words {
@@ -634,6 +654,16 @@ const EN: Words = Words {
     next_steps_intro: "If nothing is paid or agreed, in the next 60 days:",
     nothing_planned: "No steps planned.",
     needs_approval: "needs approval",
+    agree_arrangement: "Agree an arrangement",
+    arrangement_help: "Over every open invoice in no arrangement yet; the last instalment takes what remains.",
+    every: "Every",
+    month: "month",
+    week: "week",
+    per_instalment: "Amount per instalment",
+    first_date: "First instalment on",
+    hand_over: "Hand over",
+    hand_over_help: "Every open invoice goes to the collection agency; the track stops for them.",
+    agency: "To (collection agency)",
 };
 
 /// The words of a language.
@@ -714,6 +744,11 @@ impl Words {
                 "Het geschil is toegekend met een creditnota; voor wat nog openstaat loopt het traject weer.",
                 "The dispute is accepted with a credit note; the track goes on for what is still open.",
             ),
+            "arrangement" => (
+                "De regeling is vastgelegd; het traject wacht zolang de termijnen betaald worden.",
+                "The arrangement is agreed; the track waits while the instalments are paid.",
+            ),
+            "handed_over" => ("De openstaande facturen zijn uit handen gegeven.", "The open invoices are handed over."),
             "approved" => ("Goedgekeurd.", "Approved."),
             "rejected" => ("Afgewezen.", "Rejected."),
             "dispute_rejected" => ("Het geschil is afgewezen; het traject loopt weer.", "The dispute is rejected; the track goes on."),
