@@ -468,3 +468,55 @@ async fn book_other(
     }];
     Ok(entry)
 }
+
+/// How matching a queued bank entry by hand went.
+#[derive(Debug)]
+pub enum HandMatch {
+    /// Matched (or dismissed): the entry as it is now.
+    Done(Box<domain::bank::BankEntry>),
+    /// The tenant has no such entry.
+    NotFound,
+    /// The entry is not waiting in the queue (any more): its status.
+    NotQueued(domain::bank::BankEntryStatus),
+    /// The debtor or the allocations are not right.
+    Invalid(Vec<domain::FieldProblem>),
+}
+
+/// Matches a queued bank entry by hand, for the API and the back-office alike: its payment is
+/// the debtor's and pays these invoices (what is left stays the debtor's credit); or, with no
+/// debtor, it is dismissed as not a debtor's payment (its money stays booked as a payment of
+/// no debtor). In the caller's unit of work.
+pub async fn match_by_hand(
+    tx: &mut store::Tx,
+    tenant: TenantId,
+    entry: domain::ids::BankEntryId,
+    debtor: Option<domain::ids::DebtorId>,
+    allocations: &[domain::payment::Allocation],
+) -> Result<HandMatch, StoreError> {
+    use domain::bank::BankEntryStatus;
+    let Some(e) = tx.bank_entry(tenant, entry).await? else { return Ok(HandMatch::NotFound) };
+    if e.status != BankEntryStatus::NeedsMatch {
+        return Ok(HandMatch::NotQueued(e.status));
+    }
+    let Some(debtor) = debtor else {
+        tx.resolve_bank_entry(tenant, e.id, BankEntryStatus::Dismissed).await?;
+        return Ok(tx.bank_entry(tenant, e.id).await?.map_or(HandMatch::NotFound, |e| HandMatch::Done(Box::new(e))));
+    };
+    let payment_id = e.payment_id.ok_or_else(|| StoreError::Corrupt(format!("queued bank entry {} has no payment", e.id)))?;
+    let Some(payment) = tx.payment(tenant, payment_id).await? else { return Ok(HandMatch::NotFound) };
+    if tx.debtor(tenant, debtor).await?.is_none() {
+        return Ok(HandMatch::Invalid(vec![domain::FieldProblem::new("debtor_id", format!("no debtor {debtor}"))]));
+    }
+    let ids: Vec<_> = allocations.iter().map(|a| a.invoice_id).collect();
+    let invoices = tx.invoices_by_id(tenant, &ids).await?;
+    let problems = domain::payment::check_allocations("allocations", Some(debtor), payment.unallocated, allocations, &invoices);
+    if !problems.is_empty() {
+        return Ok(HandMatch::Invalid(problems));
+    }
+    tx.set_payment_debtor(tenant, payment.id, Some(debtor)).await?;
+    if !allocations.is_empty() {
+        tx.allocate(tenant, payment.id, allocations).await?;
+    }
+    tx.resolve_bank_entry(tenant, e.id, BankEntryStatus::MatchedByHand).await?;
+    Ok(tx.bank_entry(tenant, e.id).await?.map_or(HandMatch::NotFound, |e| HandMatch::Done(Box::new(e))))
+}

@@ -98,12 +98,53 @@ pub fn router(app: App) -> Router {
         .route("/", get(home))
         .route("/healthz", get(healthz))
         .route("/metrics", get(render_metrics))
+        .layer(middleware::from_fn_with_state(app.clone(), audit_api_changes))
         .layer(middleware::from_fn_with_state(app.clone(), observe))
         .layer(axum::extract::DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
         .with_state(app)
 }
 
-/// What a person who opens the server's address sees until the back-office exists.
+/// Writes every change made through the API (a write that succeeded) to the tenant's audit log:
+/// the method and path, the key's public prefix (or the operator's token), and the answer's
+/// status. The change itself committed in its own unit of work before this line is written; a
+/// failure to write the line is logged and does not undo the change.
+async fn audit_api_changes(State(app): State<App>, req: Request, next: Next) -> Response {
+    use axum::http::Method;
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) || !req.uri().path().starts_with("/api/v1/") {
+        return next.run(req).await;
+    }
+    let subject = format!("{} {}", req.method(), req.uri().path());
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|v| v.trim().to_string());
+    let resp = next.run(req).await;
+    if !resp.status().is_success() {
+        return resp;
+    }
+    let prefix = presented.as_deref().and_then(keys::split).map(|(prefix, _)| prefix.to_string());
+    let status = resp.status().as_u16();
+    let written: Result<(), store::StoreError> = async {
+        let mut tx = app.db.write().await?;
+        let tenant = match &prefix {
+            Some(p) => tx.api_key(p).await?.map(|k| k.tenant_id),
+            None => None,
+        };
+        let who = prefix.as_deref().map_or_else(|| "operator token".to_string(), |p| format!("API key tg_{p}"));
+        tx.audit(tenant, None, "api_change", &subject, &format!("{who}: {status}")).await?;
+        tx.commit().await
+    }
+    .await;
+    if let Err(e) = written {
+        tracing::error!(error = %e, subject, "the audit line of an API change was not written");
+    }
+    resp
+}
+
+/// What a person who opens the server's address sees: the ways to the back-office, the portal
+/// and the API.
 async fn home() -> axum::response::Html<&'static str> {
     axum::response::Html(include_str!("home.html"))
 }

@@ -98,6 +98,14 @@ async fn signing_in_and_sessions(db: Db) {
     for line in ["sign_in", "tenant_switched", "sign_out", "user_role_set"] {
         assert!(audit.contains(line), "{line} in {audit}");
     }
+    // Changes through the API are in it too, with the key that made them; refused ones are not.
+    let (s, _) = app.post(&o.tenant.key, "/debtors", serde_json::json!({"kind": "consumer", "name": ""})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, audit, _) = r.get("/office/audit").await;
+    let prefix = &o.tenant.key[..15];
+    assert_eq!(audit.matches("POST /api/v1/invoices<").count(), 3, "the fixture's three invoices: {audit}");
+    assert!(audit.contains(&format!("API key {prefix}: 201")), "{audit}");
+    assert_eq!(audit.matches("POST /api/v1/debtors<").count(), 2, "Jansen and De Vries, not the refused one: {audit}");
     let mut tx = db.read().await.expect("tx");
     let all = tx.audit_log(domain::ids::TenantId(o.tenant.id), store::Page::first(500)).await.expect("log");
     tx.commit().await.expect("commit");
@@ -888,7 +896,50 @@ async fn arrangement_and_hand_over(db: Db) {
     assert!(audit.contains("arrangement_agreed") && audit.contains("handed_over"));
 }
 
+async fn matching_payments_by_hand(db: Db) {
+    let app = TestApp::serve(db.clone(), None, false).await;
+    let o = office(&app, &db).await;
+    let mt940 = ":20:P261121\r\n:25:NL91ABNA0417164300EUR\r\n:28C:1\r\n:60F:C261120EUR0,00\r\n\
+         :61:2611211121C25,00NTRFNONREF//00000000000012\r\n:86:/CNTP/NL20INGB0001234567/INGBNL2A/J Jansen/AMSTERDAM//REMI/USTD//groet/\r\n\
+         :61:2611211121C10,00NTRFNONREF//00000000000013\r\n:86:/CNTP/NL20INGB0007654321/INGBNL2A/Eigen rekening/AMSTERDAM//REMI/USTD//spaar/\r\n\
+         :62F:C261121EUR35,00\r\n-}";
+    let report =
+        ledger::import_statement(&db, domain::ids::TenantId(o.tenant.id), "afschrift.sta", mt940.as_bytes()).await.expect("import");
+    assert_eq!(report.queued, 2, "{report:?}");
+    let mut v = Visitor::new(&app);
+    assert_eq!(v.sign_in(&o.controller, PASSWORD).await, StatusCode::SEE_OTHER);
+    let (_, list, _) = v.get("/office?lang=en").await;
+    let ids: Vec<i64> = list
+        .match_indices("href=\"/office/payments/")
+        .filter_map(|(at, m)| list[at + m.len()..].split('"').next().and_then(|n| n.parse().ok()))
+        .collect();
+    assert_eq!(ids.len(), 2, "both payments on the list: {list}");
+    let (s, page, _) = v.get(&format!("/office/payments/{}", ids[0])).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("€25.00") && page.contains("J Jansen"), "{page}");
+    let token = form_token(&page);
+    let path = format!("/office/payments/{}", ids[0]);
+    let (s, page, _) = v.post(&path, &[("token", &token), ("action", "match"), ("number", "X-404")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("number: no invoice X-404"), "{page}");
+    let (s, _, h) = v.post(&path, &[("token", &token), ("action", "match"), ("number", "J-1")]).await;
+    assert_eq!((s, h["location"].to_str().expect("ascii")), (StatusCode::SEE_OTHER, "/office?done=matched"));
+    let (_, invoices) = app.get(&o.tenant.key, &format!("/invoices?debtor_id={}", o.jansen)).await;
+    let j1 = invoices["items"].as_array().expect("list").iter().find(|i| i["number"] == "J-1").expect("J-1").clone();
+    assert_eq!(j1["outstanding"], 7_500, "{j1}");
+    assert_eq!(v.post(&path, &[("token", &token), ("action", "match"), ("number", "J-1")]).await.0, StatusCode::FORBIDDEN, "once");
+    // The other one is the tenant's own transfer: out of the queue.
+    let other = format!("/office/payments/{}", ids[1]);
+    let (s, _, _) = v.post(&other, &[("token", &token), ("action", "dismiss")]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, list, _) = v.get("/office?done=dismissed").await;
+    assert!(!list.contains("/office/payments/") && list.contains("The payment has left the queue."), "{list}");
+    let (_, audit, _) = v.get("/office/audit").await;
+    assert!(audit.contains("payment_matched") && audit.contains("payment_dismissed"));
+}
+
 on_both_backends!(
+    matching_payments_by_hand,
     arrangement_and_hand_over,
     tenant_settings,
     signing_in_and_sessions,

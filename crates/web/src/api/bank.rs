@@ -9,7 +9,8 @@ use axum::response::{IntoResponse, Response};
 use domain::FieldProblem;
 use domain::bank::{BankEntry, BankEntryStatus, StatementReport};
 use domain::ids::{BankEntryId, DebtorId};
-use domain::payment::{Allocation, check_allocations};
+use domain::payment::Allocation;
+use ledger::statements::HandMatch;
 use ledger::{EInvoiceImportError, StatementImportError};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -162,14 +163,6 @@ async fn get_bank_entry(State(app): State<App>, TenantKey(tenant): TenantKey, Pa
     Ok(Json(e))
 }
 
-fn in_queue(e: &BankEntry) -> Result<(), ApiError> {
-    if e.status == BankEntryStatus::NeedsMatch {
-        Ok(())
-    } else {
-        Err(ApiError::Conflict(FieldProblem::new("status", format!("the entry is {}, not waiting in the queue", e.status))))
-    }
-}
-
 /// Match a queued payment by hand: the debtor who paid and the invoices it pays.
 #[utoipa::path(post, path = "/bank-entries/{id}/match", tag = "payments", params(("id" = i64, Path, description = "Bank entry id")),
     request_body = EntryMatch,
@@ -184,25 +177,22 @@ async fn match_bank_entry(
     body: Body<EntryMatch>,
 ) -> Result<Json<BankEntry>, ApiError> {
     let mut tx = app.db.write().await?;
-    let entry = tx.bank_entry(tenant, BankEntryId(id)).await?.ok_or(ApiError::NotFound)?;
-    in_queue(&entry)?;
-    let payment_id = entry.payment_id.ok_or_else(|| ApiError::Internal(format!("queued bank entry {id} has no payment")))?;
-    let payment = tx.payment(tenant, payment_id).await?.ok_or(ApiError::NotFound)?;
     let m = &body.value;
-    if tx.debtor(tenant, m.debtor_id).await?.is_none() {
-        return Err(ApiError::field("debtor_id", format!("no debtor {}", m.debtor_id)));
-    }
-    let ids: Vec<_> = m.allocations.iter().map(|a| a.invoice_id).collect();
-    let invoices = tx.invoices_by_id(tenant, &ids).await?;
-    ApiError::check(check_allocations("allocations", Some(m.debtor_id), payment.unallocated, &m.allocations, &invoices))?;
-    tx.set_payment_debtor(tenant, payment.id, Some(m.debtor_id)).await?;
-    if !m.allocations.is_empty() {
-        tx.allocate(tenant, payment.id, &m.allocations).await?;
-    }
-    tx.resolve_bank_entry(tenant, entry.id, BankEntryStatus::MatchedByHand).await?;
-    let entry = tx.bank_entry(tenant, entry.id).await?.ok_or(ApiError::NotFound)?;
+    let entry = done(ledger::statements::match_by_hand(&mut tx, tenant, BankEntryId(id), Some(m.debtor_id), &m.allocations).await?)?;
     tx.commit().await?;
     Ok(Json(entry))
+}
+
+/// The entry a hand match made, or why there is none, as the API says it.
+fn done(m: HandMatch) -> Result<BankEntry, ApiError> {
+    match m {
+        HandMatch::Done(e) => Ok(*e),
+        HandMatch::NotFound => Err(ApiError::NotFound),
+        HandMatch::NotQueued(status) => {
+            Err(ApiError::Conflict(FieldProblem::new("status", format!("the entry is {status}, not waiting in the queue"))))
+        }
+        HandMatch::Invalid(problems) => Err(ApiError::Invalid(problems)),
+    }
 }
 
 /// Take a queued entry out of the queue as not a debtor's payment (the tenant's own transfer,
@@ -217,10 +207,7 @@ async fn dismiss_bank_entry(
     Path(id): Path<i64>,
 ) -> Result<Json<BankEntry>, ApiError> {
     let mut tx = app.db.write().await?;
-    let entry = tx.bank_entry(tenant, BankEntryId(id)).await?.ok_or(ApiError::NotFound)?;
-    in_queue(&entry)?;
-    tx.resolve_bank_entry(tenant, entry.id, BankEntryStatus::Dismissed).await?;
-    let entry = tx.bank_entry(tenant, entry.id).await?.ok_or(ApiError::NotFound)?;
+    let entry = done(ledger::statements::match_by_hand(&mut tx, tenant, BankEntryId(id), None, &[]).await?)?;
     tx.commit().await?;
     Ok(Json(entry))
 }

@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 mod debtor;
 mod imports;
+mod payments;
 mod policies;
 mod reports;
 mod settings;
@@ -49,6 +50,7 @@ pub(crate) fn routes() -> Router<App> {
         .route("/office", get(worklist::page))
         .route("/office/work/{kind}/{id}/done", post(worklist::done))
         .route("/office/debtors/{id}", get(debtor::page))
+        .route("/office/payments/{id}", get(payments::page).post(payments::decide))
         .route("/office/debtors/{id}/calls", post(debtor::call))
         .route("/office/debtors/{id}/notes", post(debtor::note))
         .route("/office/debtors/{id}/holds", post(debtor::hold))

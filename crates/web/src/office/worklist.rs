@@ -32,10 +32,18 @@ struct WorklistPage {
     lines: Vec<Line>,
     /// Items per kind, for the summary.
     counts: Vec<(&'static str, usize)>,
+    /// What was just done, from another page.
+    notice: Option<&'static str>,
 }
 
 /// The worklist of the session's tenant.
-pub(super) async fn page(State(app): State<App>, staff: Staff) -> Response {
+pub(super) async fn page(State(app): State<App>, staff: Staff, axum::extract::RawQuery(q): axum::extract::RawQuery) -> Response {
+    let done = form_urlencoded::parse(q.unwrap_or_default().as_bytes()).find(|(k, _)| k == "done").map(|(_, v)| v.into_owned());
+    let notice = match done.as_deref() {
+        Some("matched") => Some(staff.t().matched),
+        Some("dismissed") => Some(staff.t().dismissed),
+        _ => None,
+    };
     let today = crate::today();
     let items = async {
         let mut tx = app.db.read().await?;
@@ -66,7 +74,7 @@ pub(super) async fn page(State(app): State<App>, staff: Staff) -> Response {
             mark_done: i.kind.marked_done(),
         })
         .collect();
-    staff.show(StatusCode::OK, WorklistPage { c: staff.chrome("worklist"), lines, counts }.render())
+    staff.show(StatusCode::OK, WorklistPage { c: staff.chrome("worklist"), lines, counts, notice }.render())
 }
 
 /// Marks an item that waits for a person as dealt with.
