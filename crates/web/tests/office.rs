@@ -136,6 +136,12 @@ async fn worklist_and_debtor_file(db: Db) {
     let dispute = position(&list, "id=\"work-dispute-");
     assert!(promise < dispute && dispute < call, "broken promise, dispute (€250), call (€100)");
     assert!(list.contains("€250.00") && list.contains("bike was delivered damaged"));
+    // One kind at a time, still in order; the count of each kind links to it.
+    let (_, disputes, _) = v.get("/office?kind=dispute").await;
+    assert!(disputes.contains("id=\"work-dispute-") && !disputes.contains("work-call_task-") && !disputes.contains("work-broken_promise-"));
+    assert!(list.contains("href=\"/office?kind=call_task\""), "{list}");
+    let (_, beyond, _) = v.get("/office?page=2").await;
+    assert!(!beyond.contains("<tr class=") && !beyond.contains("id=\"pages\""), "three items fit one page");
 
     // The file: the open items with their totals, the dispute as a pause, the quick actions.
     let (s, file, _) = v.get(&format!("/office/debtors/{}", o.jansen)).await;
@@ -938,7 +944,33 @@ async fn matching_payments_by_hand(db: Db) {
     assert!(audit.contains("payment_matched") && audit.contains("payment_dismissed"));
 }
 
+async fn a_long_worklist_in_pages(db: Db) {
+    use domain::debtor::{DebtorKind, NewDebtor};
+    let app = TestApp::serve(db.clone(), None, false).await;
+    let o = office(&app, &db).await;
+    let t = domain::ids::TenantId(o.tenant.id);
+    let today = web::today();
+    let mut tx = db.write().await.expect("tx");
+    let many: Vec<NewDebtor> = (0..150).map(|n| NewDebtor::named(DebtorKind::Consumer, format!("Klant {n}"))).collect();
+    for d in tx.insert_debtors(t, &many).await.expect("debtors") {
+        tx.set_flag(t, d, domain::dunning::planner::Flag::CantPay, today, Some("lost work")).await.expect("flag");
+    }
+    tx.commit().await.expect("commit");
+    let mut v = Visitor::new(&app);
+    assert_eq!(v.sign_in(&o.controller, PASSWORD).await, StatusCode::SEE_OTHER);
+    let (_, first, _) = v.get("/office?lang=en").await;
+    assert_eq!(first.matches("<tr class=").count(), 100, "a page holds 100");
+    assert!(first.contains("(153)") && first.contains("Page 1 of 2") && first.contains("href=\"/office?page=2\""), "{first}");
+    let (_, second, _) = v.get("/office?page=2").await;
+    assert_eq!(second.matches("<tr class=").count(), 53);
+    assert!(second.contains("<td>101</td>"), "numbering goes on");
+    let (_, cant, _) = v.get("/office?kind=cant_pay&page=2").await;
+    assert_eq!(cant.matches("<tr class=\"cant_pay\"").count(), 50);
+    assert!(cant.contains("href=\"/office?kind=cant_pay&#38;page=1\""), "the filter stays on the pages' links: {cant}");
+}
+
 on_both_backends!(
+    a_long_worklist_in_pages,
     matching_payments_by_hand,
     arrangement_and_hand_over,
     tenant_settings,

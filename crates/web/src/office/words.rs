@@ -240,6 +240,11 @@ pub(crate) struct Words {
     pub(crate) matched: &'static str,
     pub(crate) dismissed: &'static str,
     pub(crate) no_such_entry: &'static str,
+    pub(crate) all_kinds: &'static str,
+    pub(crate) page_word: &'static str,
+    pub(crate) of_word: &'static str,
+    pub(crate) previous: &'static str,
+    pub(crate) next_page: &'static str,
 }
 
 const NL: Words = Words {
@@ -476,6 +481,11 @@ const NL: Words = Words {
     matched: "De betaling is gekoppeld.",
     dismissed: "De betaling staat niet meer in de wachtrij.",
     no_such_entry: "Deze betaling wacht niet (meer) op koppelen.",
+    all_kinds: "Alles",
+    page_word: "Pagina",
+    of_word: "van",
+    previous: "Vorige",
+    next_page: "Volgende",
 };
 
 const EN: Words = Words {
@@ -712,6 +722,11 @@ const EN: Words = Words {
     matched: "The payment is matched.",
     dismissed: "The payment has left the queue.",
     no_such_entry: "This payment is not waiting to be matched (any more).",
+    all_kinds: "Everything",
+    page_word: "Page",
+    of_word: "of",
+    previous: "Previous",
+    next_page: "Next",
 };
 
 /// The words of a language.

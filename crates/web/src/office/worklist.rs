@@ -11,8 +11,13 @@ use domain::worklist::{WorkKind, order};
 use super::{ActForm, Chrome, Staff, day, failed, money};
 use crate::App;
 
+/// Lines per page of the list.
+const PAGE: usize = 100;
+
 /// One line of the list as shown.
 struct Line {
+    /// Place in the whole ordered list, from 1.
+    rank: usize,
     kind: &'static str,
     kind_word: &'static str,
     subject_id: i64,
@@ -30,15 +35,27 @@ struct Line {
 struct WorklistPage {
     c: Chrome,
     lines: Vec<Line>,
-    /// Items per kind, for the summary.
-    counts: Vec<(&'static str, usize)>,
+    /// Items per kind, for the summary and the filter: kind, words, how many, chosen.
+    counts: Vec<(&'static str, &'static str, usize, bool)>,
+    /// All kinds shown.
+    all: bool,
+    /// Items shown, of how many.
+    total: usize,
+    /// Page, pages; the query for the pages' links.
+    page: usize,
+    pages: usize,
+    kind_query: String,
     /// What was just done, from another page.
     notice: Option<&'static str>,
 }
 
 /// The worklist of the session's tenant.
 pub(super) async fn page(State(app): State<App>, staff: Staff, axum::extract::RawQuery(q): axum::extract::RawQuery) -> Response {
-    let done = form_urlencoded::parse(q.unwrap_or_default().as_bytes()).find(|(k, _)| k == "done").map(|(_, v)| v.into_owned());
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(q.unwrap_or_default().as_bytes()).into_owned().collect();
+    let one = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let done = one("done");
+    let kind = one("kind").and_then(|k| WorkKind::parse(&k).ok());
+    let page = one("page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).max(1);
     let notice = match done.as_deref() {
         Some("matched") => Some(staff.t().matched),
         Some("dismissed") => Some(staff.t().dismissed),
@@ -58,11 +75,21 @@ pub(super) async fn page(State(app): State<App>, staff: Staff, axum::extract::Ra
     };
     order(&mut items, today);
     let t = staff.t();
-    let counts =
-        WorkKind::ALL.iter().map(|k| (t.work_kind(*k), items.iter().filter(|i| i.kind == *k).count())).filter(|(_, n)| *n > 0).collect();
+    let counts = WorkKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), t.work_kind(*k), items.iter().filter(|i| i.kind == *k).count(), Some(*k) == kind))
+        .filter(|(_, _, n, _)| *n > 0)
+        .collect();
+    items.retain(|i| kind.is_none_or(|k| i.kind == k));
+    let total = items.len();
+    let pages = total.div_ceil(PAGE).max(1);
     let lines = items
         .iter()
-        .map(|i| Line {
+        .skip((page - 1) * PAGE)
+        .take(PAGE)
+        .enumerate()
+        .map(|(n, i)| Line {
+            rank: (page - 1) * PAGE + n + 1,
             kind: i.kind.as_str(),
             kind_word: t.work_kind(i.kind),
             subject_id: i.subject_id,
@@ -74,7 +101,21 @@ pub(super) async fn page(State(app): State<App>, staff: Staff, axum::extract::Ra
             mark_done: i.kind.marked_done(),
         })
         .collect();
-    staff.show(StatusCode::OK, WorklistPage { c: staff.chrome("worklist"), lines, counts, notice }.render())
+    staff.show(
+        StatusCode::OK,
+        WorklistPage {
+            c: staff.chrome("worklist"),
+            lines,
+            counts,
+            all: kind.is_none(),
+            total,
+            page,
+            pages,
+            kind_query: kind.map(|k| format!("kind={k}&")).unwrap_or_default(),
+            notice,
+        }
+        .render(),
+    )
 }
 
 /// Marks an item that waits for a person as dealt with.
