@@ -193,6 +193,20 @@ impl Tx {
         Ok(n == 1)
     }
 
+    /// Ends every session of a user but one (after a password change); how many.
+    pub async fn end_other_sessions(&mut self, user: UserId, keep: i64) -> Result<u64> {
+        let n = dispatch!(self, c => sqlx::query("UPDATE sessions SET ended_at = $3 WHERE user_id = $1 AND id <> $2 AND ended_at IS NULL")
+            .bind(user.0).bind(keep).bind(Stamp::now()).execute(c).await?.rows_affected());
+        Ok(n)
+    }
+
+    /// A user's password hash.
+    pub async fn password_hash(&mut self, user: UserId) -> Result<Option<String>> {
+        let h: Option<String> = dispatch!(self, c => sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(user.0).fetch_optional(c).await?);
+        Ok(h)
+    }
+
     /// Ends a session (signing out).
     pub async fn end_session(&mut self, id: i64) -> Result<bool> {
         let n = dispatch!(self, c => sqlx::query("UPDATE sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL")

@@ -39,7 +39,7 @@ async fn signing_in_and_sessions(db: Db) {
     assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
     let (s, page, _) = v.get("/office?lang=en").await;
     assert_eq!(s, StatusCode::OK);
-    assert!(page.contains("Anna de Boer (credit controller)") && page.contains("Kantoor B.V."), "{page}");
+    assert!(page.contains("Anna de Boer</a> <span class=\"role\">(credit controller)") && page.contains("Kantoor B.V."), "{page}");
 
     // A form without the session's token, or from another site, is refused and changes nothing.
     let path = format!("/office/debtors/{}/notes", o.jansen);
@@ -64,7 +64,7 @@ async fn signing_in_and_sessions(db: Db) {
     let (s, _, _) = v.post("/office/tenant", &[("token", &token), ("tenant", &o.other.id.to_string())]).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     let (_, page, _) = v.get("/office?lang=en").await;
-    assert!(page.contains("Anna de Boer (read-only)"), "{page}");
+    assert!(page.contains("Anna de Boer</a> <span class=\"role\">(read-only)"), "{page}");
     assert!(!page.contains("Jansen"));
     let (s, refused, _) = v.get(&format!("/office/debtors/{}", o.jansen)).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{refused}");
@@ -969,7 +969,41 @@ async fn a_long_worklist_in_pages(db: Db) {
     assert!(cant.contains("href=\"/office?kind=cant_pay&#38;page=1\""), "the filter stays on the pages' links: {cant}");
 }
 
+async fn changing_one_s_password(db: Db) {
+    let app = TestApp::serve(db.clone(), None, false).await;
+    let o = office(&app, &db).await;
+    let (mut here, mut elsewhere) = (Visitor::new(&app), Visitor::new(&app));
+    assert_eq!(here.sign_in(&o.reader, PASSWORD).await, StatusCode::SEE_OTHER);
+    assert_eq!(elsewhere.sign_in(&o.reader, PASSWORD).await, StatusCode::SEE_OTHER);
+    let (s, page, _) = here.get("/office/password?lang=en").await;
+    assert_eq!(s, StatusCode::OK);
+    let token = form_token(&page);
+    let new = "a much longer pass phrase";
+    let (s, page, _) = here.post("/office/password", &[("token", &token), ("current", "wrong"), ("new", new), ("again", new)]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("The current password is not right."));
+    let (s, page, _) =
+        here.post("/office/password", &[("token", &token), ("current", PASSWORD), ("new", "short"), ("again", "short")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("new: must be at least 12 characters"), "{page}");
+    let (s, page, _) = here
+        .post("/office/password", &[("token", &token), ("current", PASSWORD), ("new", new), ("again", "something else entirely")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("The two new passwords differ."));
+    // Even a read-only user changes their own password; their other sessions end.
+    let (s, page, _) = here.post("/office/password", &[("token", &token), ("current", PASSWORD), ("new", new), ("again", new)]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("Your password is changed"), "{page}");
+    assert_eq!(here.get("/office").await.0, StatusCode::OK, "this session goes on");
+    assert_eq!(elsewhere.get("/office").await.0, StatusCode::SEE_OTHER, "the other one ended");
+    let mut again = Visitor::new(&app);
+    assert_eq!(again.sign_in(&o.reader, PASSWORD).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(again.sign_in(&o.reader, new).await, StatusCode::SEE_OTHER);
+}
+
 on_both_backends!(
+    changing_one_s_password,
     a_long_worklist_in_pages,
     matching_payments_by_hand,
     arrangement_and_hand_over,

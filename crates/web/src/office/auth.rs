@@ -261,3 +261,78 @@ pub async fn add_user(
     tx.commit().await?;
     Ok(user)
 }
+
+#[derive(Template)]
+#[template(path = "office/password.html")]
+struct PasswordPage {
+    c: super::Chrome,
+    notice: Option<(bool, Vec<String>)>,
+}
+
+/// The form to change one's own password.
+pub(super) async fn password_page(staff: super::Staff) -> Response {
+    staff.show(StatusCode::OK, PasswordPage { c: staff.chrome(""), notice: None }.render())
+}
+
+/// Changes one's own password: the current one first; every other session of the user ends.
+pub(super) async fn change_password(State(app): State<App>, form: ActForm) -> Response {
+    let staff = &form.staff;
+    let t = staff.t();
+    let (current, new, again) = (
+        form.fields.get("current").unwrap_or_default().to_string(),
+        form.fields.get("new").unwrap_or_default().to_string(),
+        form.fields.get("again").unwrap_or_default().to_string(),
+    );
+    let refuse = |lines: Vec<String>| {
+        staff.show(StatusCode::UNPROCESSABLE_ENTITY, PasswordPage { c: staff.chrome(""), notice: Some((true, lines)) }.render())
+    };
+    let mut problems = Vec::new();
+    domain::access::check_new_password(&mut problems, "new", &new);
+    if !problems.is_empty() {
+        return refuse(problems.iter().map(|p| format!("{}: {}", p.field, p.message)).collect());
+    }
+    if new != again {
+        return refuse(vec![t.not_same.to_string()]);
+    }
+    let stored = async {
+        let mut tx = app.db.read().await?;
+        let h = tx.password_hash(staff.user()).await?;
+        tx.commit().await?;
+        Ok::<_, store::StoreError>(h)
+    }
+    .await;
+    let stored = match stored {
+        Ok(Some(h)) => h,
+        Ok(None) => return to_login(),
+        Err(e) => return failed("password", &e),
+    };
+    let checked = tokio::task::spawn_blocking(move || (verify_password(&current, &stored), hash_password(&new))).await;
+    let hash = match checked {
+        Ok((true, Ok(h))) => h,
+        Ok((false, _)) => return refuse(vec![t.wrong_current.to_string()]),
+        Ok((_, Err(e))) => return failed("password hash", &e),
+        Err(e) => return failed("password hash", &e),
+    };
+    let saved = async {
+        let mut tx = app.db.write().await?;
+        tx.set_password_hash(staff.user(), &hash).await?;
+        let ended = tx.end_other_sessions(staff.user(), staff.session.id).await?;
+        tx.audit(
+            Some(staff.tenant()),
+            Some(staff.user()),
+            "password_changed",
+            &format!("user {}", staff.user()),
+            &format!("{ended} other session(s) ended"),
+        )
+        .await?;
+        tx.commit().await
+    }
+    .await;
+    match saved {
+        Ok(()) => staff.show(
+            StatusCode::OK,
+            PasswordPage { c: staff.chrome(""), notice: Some((false, vec![t.password_changed.to_string()])) }.render(),
+        ),
+        Err(e) => failed("password", &e),
+    }
+}

@@ -47,6 +47,7 @@ pub(crate) fn routes() -> Router<App> {
         .route("/office/login", get(auth::login_page).post(auth::login))
         .route("/office/logout", post(auth::logout))
         .route("/office/tenant", post(auth::switch_tenant))
+        .route("/office/password", get(auth::password_page).post(auth::change_password))
         .route("/office", get(worklist::page))
         .route("/office/work/{kind}/{id}/done", post(worklist::done))
         .route("/office/debtors/{id}", get(debtor::page))

@@ -245,6 +245,13 @@ pub(crate) struct Words {
     pub(crate) of_word: &'static str,
     pub(crate) previous: &'static str,
     pub(crate) next_page: &'static str,
+    pub(crate) password_title: &'static str,
+    pub(crate) current_password: &'static str,
+    pub(crate) new_password: &'static str,
+    pub(crate) repeat_password: &'static str,
+    pub(crate) password_changed: &'static str,
+    pub(crate) wrong_current: &'static str,
+    pub(crate) not_same: &'static str,
 }
 
 const NL: Words = Words {
@@ -486,6 +493,13 @@ const NL: Words = Words {
     of_word: "van",
     previous: "Vorige",
     next_page: "Volgende",
+    password_title: "Wachtwoord wijzigen",
+    current_password: "Huidig wachtwoord",
+    new_password: "Nieuw wachtwoord (minstens 12 tekens)",
+    repeat_password: "Nieuw wachtwoord nogmaals",
+    password_changed: "Uw wachtwoord is gewijzigd; uw andere sessies zijn afgemeld.",
+    wrong_current: "Het huidige wachtwoord klopt niet.",
+    not_same: "De twee nieuwe wachtwoorden zijn niet gelijk.",
 };
 
 const EN: Words = Words {
@@ -727,6 +741,13 @@ const EN: Words = Words {
     of_word: "of",
     previous: "Previous",
     next_page: "Next",
+    password_title: "Change password",
+    current_password: "Current password",
+    new_password: "New password (at least 12 characters)",
+    repeat_password: "New password again",
+    password_changed: "Your password is changed; your other sessions are signed out.",
+    wrong_current: "The current password is not right.",
+    not_same: "The two new passwords differ.",
 };
 
 /// The words of a language.
