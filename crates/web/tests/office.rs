@@ -611,8 +611,29 @@ async fn editing_policies(db: Db) {
         (&mine["steps"][1]["anchor"], &mine["steps"][1]["min_overdue"]),
         (&serde_json::json!("previous_step"), &serde_json::json!(5_000))
     );
+    // Consumers of the standard segment follow it from now on; a name not of the tenant's own is refused.
+    let (s, page, _) =
+        a.post("/office/policies/assignments", &[("token", &admin_token), ("assign_consumer_standard", "consumer-standard")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("assign_consumer_standard: &#39;consumer-standard&#39; is not a policy of your own")
+            || page.contains("is not a policy of your own"),
+        "{page}"
+    );
+    assert_eq!(
+        v.post("/office/policies/assignments", &[("token", &token), ("assign_consumer_standard", "Zacht")]).await.0,
+        StatusCode::FORBIDDEN,
+        "administrators only"
+    );
+    let (s, _, _) = a.post("/office/policies/assignments", &[("token", &admin_token), ("assign_consumer_standard", "Zacht")]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, assigned) = app.get(&o.tenant.key, "/policy-assignments").await;
+    let list = assigned.as_array().expect("list");
+    assert!(list.iter().any(|x| x["kind"] == "consumer" && x["segment"] == "standard" && x["policy"] == "Zacht"), "{assigned}");
+    let (_, page, _) = a.get("/office/policies").await;
+    assert!(page.contains("<option value=\"Zacht\" selected>Zacht</option>"), "{page}");
     let (_, audit, _) = a.get("/office/audit").await;
-    assert!(audit.contains("policy_saved") && audit.contains("policy Zacht"));
+    assert!(audit.contains("policy_saved") && audit.contains("policy Zacht") && audit.contains("policies_assigned"));
 }
 
 async fn imports_page(db: Db) {

@@ -66,6 +66,7 @@ pub(crate) fn routes() -> Router<App> {
         .route("/office/reports", get(reports::page))
         .route("/office/texts", get(texts::page).post(texts::act))
         .route("/office/policies", get(policies::page).post(policies::act))
+        .route("/office/policies/assignments", post(policies::assign))
         .route("/office/reports/{file}", get(reports::file))
         .route("/office.css", get(stylesheet))
 }

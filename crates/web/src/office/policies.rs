@@ -50,6 +50,8 @@ struct TrackLine {
 #[derive(Template)]
 #[template(path = "office/policies.html")]
 struct PoliciesPage {
+    assigned: Vec<Assigned>,
+    own_names: Vec<String>,
     c: Chrome,
     /// Name, chosen, source word.
     names: Vec<(String, bool, &'static str)>,
@@ -139,19 +141,40 @@ fn from_form(f: &Fields) -> Result<Policy, Vec<FieldProblem>> {
 
 /// Every policy the tenant can pick from: its own first, then Tegoed's.
 async fn all(app: &App, staff: &Staff) -> Result<Vec<(Policy, bool)>, store::StoreError> {
+    Ok(book(app, staff).await?.0)
+}
+
+/// The policies to pick from, and which kind and segment of debtor follows which own policy.
+async fn book(app: &App, staff: &Staff) -> Result<(Vec<(Policy, bool)>, Vec<Assigned>), store::StoreError> {
     let mut tx = app.db.read().await?;
     let own = tx.tenant_policies(staff.tenant()).await?;
     tx.commit().await?;
+    let mut assigned = Vec::new();
+    for kind in DebtorKind::ALL {
+        for segment in Segment::ALL {
+            let current = own.assignments.get(&(*kind, *segment)).cloned();
+            assigned.push(Assigned { kind: kind.as_str(), segment: segment.as_str(), current });
+        }
+    }
     let mut mine: Vec<Policy> = own.policies.into_values().collect();
     mine.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(mine.into_iter().map(|p| (p, true)).chain(defaults().into_iter().map(|p| (p, false))).collect())
+    let list = mine.into_iter().map(|p| (p, true)).chain(defaults().into_iter().map(|p| (p, false))).collect();
+    Ok((list, assigned))
+}
+
+/// Which own policy a kind and segment of debtor follows (none: Tegoed's default).
+struct Assigned {
+    kind: &'static str,
+    segment: &'static str,
+    current: Option<String>,
 }
 
 async fn show(app: &App, staff: &Staff, policy: Policy, own: bool, notice: Option<(bool, Vec<String>)>, status: StatusCode) -> Response {
-    let list = match all(app, staff).await {
-        Ok(l) => l,
+    let (list, assigned) = match book(app, staff).await {
+        Ok(b) => b,
         Err(e) => return failed("policies", &e),
     };
+    let own_names: Vec<String> = list.iter().filter(|(_, mine)| *mine).map(|(p, _)| p.name.clone()).collect();
     let t = staff.t();
     let today = crate::today();
     let example = DebtorProfile {
@@ -184,6 +207,8 @@ async fn show(app: &App, staff: &Staff, policy: Policy, own: bool, notice: Optio
     let names =
         list.iter().map(|(p, mine)| (p.name.clone(), p.name == policy.name, if *mine { t.source_own } else { t.source_tegoed })).collect();
     let view = PoliciesPage {
+        assigned,
+        own_names,
         c: staff.chrome("policies"),
         names,
         name: policy.name.clone(),
@@ -259,5 +284,56 @@ pub(super) async fn act(State(app): State<App>, form: ActForm) -> Response {
             Redirect::to(&format!("/office/policies?{q}")).into_response()
         }
         Err(e) => failed("save policy", &e),
+    }
+}
+
+/// Stores which own policy each kind and segment of debtor follows (an administrator).
+pub(super) async fn assign(State(app): State<App>, form: ActForm) -> Response {
+    let staff = &form.staff;
+    if !staff.role.may_configure() {
+        return super::refused(staff, staff.t().admins_only);
+    }
+    let result = async {
+        let mut tx = app.db.write().await?;
+        let own = tx.tenant_policies(staff.tenant()).await?;
+        let mut problems = Vec::new();
+        let mut chosen = Vec::new();
+        for kind in DebtorKind::ALL {
+            for segment in Segment::ALL {
+                let field = format!("assign_{kind}_{segment}");
+                let name = form.fields.get(&field).unwrap_or_default().trim().to_string();
+                if name.is_empty() {
+                    chosen.push((*kind, *segment, None));
+                } else if own.policies.contains_key(&name) {
+                    chosen.push((*kind, *segment, Some(name)));
+                } else {
+                    problems.push(FieldProblem::new(field, format!("'{name}' is not a policy of your own")));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Ok(Err(problems));
+        }
+        let mut summary = Vec::new();
+        for (kind, segment, name) in &chosen {
+            tx.assign_policy(staff.tenant(), *kind, *segment, name.as_deref()).await?;
+            summary.push(format!("{kind}/{segment}: {}", name.as_deref().unwrap_or("default")));
+        }
+        tx.audit(Some(staff.tenant()), Some(staff.user()), "policies_assigned", &format!("tenant {}", staff.tenant()), &summary.join(", "))
+            .await?;
+        tx.commit().await?;
+        Ok::<_, store::StoreError>(Ok(()))
+    }
+    .await;
+    match result {
+        Ok(Ok(())) => Redirect::to("/office/policies?done=saved").into_response(),
+        Ok(Err(p)) => match all(&app, staff).await {
+            Ok(list) => match list.into_iter().next() {
+                Some((policy, own)) => show(&app, staff, policy, own, Some((true, lines(&p))), StatusCode::UNPROCESSABLE_ENTITY).await,
+                None => StatusCode::NOT_FOUND.into_response(),
+            },
+            Err(e) => failed("policies", &e),
+        },
+        Err(e) => failed("assign policies", &e),
     }
 }

@@ -252,6 +252,10 @@ pub(crate) struct Words {
     pub(crate) password_changed: &'static str,
     pub(crate) wrong_current: &'static str,
     pub(crate) not_same: &'static str,
+    pub(crate) assignments: &'static str,
+    pub(crate) assignments_help: &'static str,
+    pub(crate) tegoed_default: &'static str,
+    pub(crate) save_assignments: &'static str,
 }
 
 const NL: Words = Words {
@@ -500,6 +504,10 @@ const NL: Words = Words {
     password_changed: "Uw wachtwoord is gewijzigd; uw andere sessies zijn afgemeld.",
     wrong_current: "Het huidige wachtwoord klopt niet.",
     not_same: "De twee nieuwe wachtwoorden zijn niet gelijk.",
+    assignments: "Wie volgt welk beleid",
+    assignments_help: "Per soort debiteur en segment; zonder eigen keuze volgt de debiteur het standaardbeleid van Tegoed (met een variant voor wie weinig online is).",
+    tegoed_default: "Standaard van Tegoed",
+    save_assignments: "Toewijzingen opslaan",
 };
 
 const EN: Words = Words {
@@ -748,6 +756,10 @@ const EN: Words = Words {
     password_changed: "Your password is changed; your other sessions are signed out.",
     wrong_current: "The current password is not right.",
     not_same: "The two new passwords differ.",
+    assignments: "Who follows which policy",
+    assignments_help: "Per kind of debtor and segment; without a choice of your own the debtor follows Tegoed’s default (with a variant for the hardly online).",
+    tegoed_default: "Tegoed’s default",
+    save_assignments: "Save assignments",
 };
 
 /// The words of a language.
