@@ -53,6 +53,8 @@ pub struct SessionRecord {
     pub role: Option<Role>,
     /// The token every form of this session carries.
     pub form_token: String,
+    /// When the user signed in.
+    pub created_at: Timestamp,
     /// When it was last used.
     pub last_seen_at: Timestamp,
     /// When it stops working.
@@ -153,13 +155,13 @@ impl Tx {
 
     /// The session whose secret has this SHA-256, whatever its state (the caller judges it).
     pub async fn session(&mut self, secret_sha256: &str) -> Result<Option<SessionRecord>> {
-        type Row = (i64, i64, String, i64, String, Option<String>, String, Stamp, Stamp, Option<Stamp>, Option<Stamp>);
+        type Row = (i64, i64, String, i64, String, Option<String>, String, Stamp, Stamp, Stamp, Option<Stamp>, Option<Stamp>);
         let row: Option<Row> = dispatch!(self, c => sqlx::query_as(
-            "SELECT s.id, s.user_id, u.name, s.tenant_id, t.legal_name, m.role, s.form_token, s.last_seen_at, s.expires_at, s.ended_at, u.disabled_at \
+            "SELECT s.id, s.user_id, u.name, s.tenant_id, t.legal_name, m.role, s.form_token, s.created_at, s.last_seen_at, s.expires_at, s.ended_at, u.disabled_at \
              FROM sessions s JOIN users u ON u.id = s.user_id JOIN tenants t ON t.id = s.tenant_id \
              LEFT JOIN memberships m ON m.user_id = s.user_id AND m.tenant_id = s.tenant_id WHERE s.secret_sha256 = $1")
             .bind(secret_sha256.to_string()).fetch_optional(c).await?);
-        row.map(|(id, user, user_name, tenant, tenant_name, role, form_token, seen, expires, ended, disabled)| {
+        row.map(|(id, user, user_name, tenant, tenant_name, role, form_token, created, seen, expires, ended, disabled)| {
             Ok(SessionRecord {
                 id,
                 user_id: UserId(user),
@@ -168,6 +170,7 @@ impl Tx {
                 tenant_name,
                 role: role.as_deref().map(Role::parse).transpose().map_err(|e| corrupt("role", e))?,
                 form_token,
+                created_at: created.0,
                 last_seen_at: seen.0,
                 expires_at: expires.0,
                 ended_at: ended.map(|s| s.0),

@@ -24,6 +24,9 @@ use domain::debtor::Language;
 
 /// A session ends after this long without use.
 pub(crate) const IDLE: SignedDuration = SignedDuration::from_hours(8);
+/// A session ends this long after signing in, however busy (OWASP Session Management Cheat
+/// Sheet: an absolute timeout besides the idle one); a working day.
+pub(crate) const LONGEST: SignedDuration = SignedDuration::from_hours(12);
 
 fn hasher() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::default())

@@ -136,7 +136,7 @@ impl FromRequestParts<App> for Staff {
             Err(e) => return Err(failed("session", &e)),
         };
         let now = Timestamp::now();
-        let live = session.ended_at.is_none() && session.expires_at > now && session.user_disabled_at.is_none();
+        let live = live(&session, now);
         let Some(role) = session.role.filter(|_| live) else { return Err(auth::to_login()) };
         // Idle timeout: each use moves the end, at most once a minute (a write per page is waste).
         if now.duration_since(session.last_seen_at) > jiff::SignedDuration::from_mins(1) {
@@ -152,6 +152,12 @@ impl FromRequestParts<App> for Staff {
         }
         Ok(Staff { session, role, lang, lang_chosen, tenants })
     }
+}
+
+/// Whether a session still works at `now`: not signed out, used within the idle time, younger
+/// than the longest a session lasts, its user not switched off.
+fn live(s: &SessionRecord, now: Timestamp) -> bool {
+    s.ended_at.is_none() && s.expires_at > now && now.duration_since(s.created_at) < auth::LONGEST && s.user_disabled_at.is_none()
 }
 
 impl Staff {
@@ -287,4 +293,37 @@ fn money(lang: Language, c: domain::money::Cents) -> String {
 /// A day as written in the page's language.
 fn day(lang: Language, d: jiff::civil::Date) -> String {
     domain::dates::written(d, lang)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::SignedDuration;
+
+    #[test]
+    fn a_session_ends_idle_at_its_longest_signed_out_or_with_its_user() {
+        let start: Timestamp = "2026-12-04T08:00:00Z".parse().expect("instant");
+        let s = SessionRecord {
+            id: 1,
+            user_id: domain::ids::UserId(1),
+            user_name: "Anna".into(),
+            tenant_id: domain::ids::TenantId(1),
+            tenant_name: "T".into(),
+            role: Some(Role::Admin),
+            form_token: "x".into(),
+            created_at: start,
+            last_seen_at: start,
+            expires_at: start + auth::IDLE,
+            ended_at: None,
+            user_disabled_at: None,
+        };
+        let at = |h: i64| start + SignedDuration::from_hours(h);
+        assert!(live(&s, at(7)));
+        assert!(!live(&s, at(8)), "idle for 8 hours");
+        let busy = SessionRecord { expires_at: at(20), ..s.clone() };
+        assert!(live(&busy, at(11)));
+        assert!(!live(&busy, at(12)), "12 hours after signing in, however busy");
+        assert!(!live(&SessionRecord { ended_at: Some(at(1)), ..s.clone() }, at(2)), "signed out");
+        assert!(!live(&SessionRecord { user_disabled_at: Some(at(1)), ..s }, at(2)), "user switched off");
+    }
 }
