@@ -715,6 +715,10 @@ async fn run(command: Command, config: Config) -> Result<()> {
                     t.vat_id = VatId::parse("NL864250172B01").ok();
                     let created = web::api::provision_tenant(&db, &t).await?;
                     synth::demo(&db, created.tenant.id, web::today()).await.context("creating demo data")?;
+                    // Work for the back-office: today's dunning run, and what debtors said and agreed.
+                    dunning_run::run(&db, created.tenant.id, web::today(), false, dunning_run::BATCH_INVOICES).await?;
+                    let ids = synth::debtor_ids(&db, created.tenant.id).await?;
+                    synth::activity(&db, created.tenant.id, &ids, 2026, web::today()).await?;
                     (created.tenant.id, created.api_key)
                 }
             };

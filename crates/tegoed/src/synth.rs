@@ -436,6 +436,21 @@ pub async fn activity(db: &Db, tenant: TenantId, ids: &[DebtorId], seed: u64, as
     Ok(made)
 }
 
+/// Every debtor of a tenant, in id order.
+pub async fn debtor_ids(db: &Db, tenant: TenantId) -> Result<Vec<DebtorId>, StoreError> {
+    let mut ids = Vec::new();
+    let mut after = None;
+    loop {
+        let mut tx = db.read().await?;
+        let page = tx.debtors(tenant, &store::DebtorFilter::default(), store::Page { after, limit: 1_000 }).await?;
+        tx.commit().await?;
+        let Some(last) = page.last().map(|d| d.id) else { break };
+        ids.extend(page.iter().map(|d| d.id));
+        after = Some(last.0);
+    }
+    Ok(ids)
+}
+
 /// The name of the demo tenant, by which `tegoed demo` finds it again.
 pub const DEMO_TENANT: &str = "Fietsenwinkel De Spaak B.V.";
 
