@@ -191,10 +191,18 @@ pub(crate) struct Dso {
 
 impl Dso {
     pub(crate) async fn load(db: &store::Db, tenant: TenantId, as_of: Date, days: u16) -> Result<Dso, store::StoreError> {
+        let ageing = Ageing::load(db, tenant, as_of).await?;
+        Dso::of(db, tenant, &ageing, days).await
+    }
+
+    /// DSO on the day of an ageing report already made, with what is open taken from it (the
+    /// reports page shows both: the open invoices are summed once).
+    pub(crate) async fn of(db: &store::Db, tenant: TenantId, ageing: &Ageing, days: u16) -> Result<Dso, store::StoreError> {
+        let as_of = ageing.as_of;
         let mut tx = db.read().await?;
-        let open: Cents = tx.ageing(tenant, as_of).await?.iter().map(|b| b.open).sum();
         let invoiced = tx.invoiced_between(tenant, domain::dates::add_days(as_of, 1 - i32::from(days)), as_of).await?;
         tx.commit().await?;
+        let open = ageing.total;
         Ok(Dso {
             as_of,
             days,

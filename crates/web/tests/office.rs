@@ -462,9 +462,10 @@ async fn editing_texts(db: Db) {
     assert!(page.contains("reminder · en · plain") && page.contains("Tegoed’s default text"), "{page}");
     assert!(!page.contains("id=\"save\""), "a credit controller cannot store texts");
     let token = form_token(&page);
-    let form = |subject: &'static str, body: &'static str, action: &'static str| {
+    // The editor's form for the English plain reminder, as the page sends it.
+    let form = |token: &str, subject: &str, body: &str, action: &str| -> Vec<(&'static str, String)> {
         vec![
-            ("token", token.clone()),
+            ("token", token.to_string()),
             ("step", "reminder".to_string()),
             ("language", "en".to_string()),
             ("level", "plain".to_string()),
@@ -474,27 +475,17 @@ async fn editing_texts(db: Db) {
             ("action", action.to_string()),
         ]
     };
-    let post = |v: &mut Visitor, f: Vec<(&'static str, String)>| {
-        let pairs: Vec<(&str, &str)> = f.iter().map(|(k, x)| (*k, x.as_str())).collect();
-        let body = serde_urlencoded::to_string(&pairs).expect("form");
-        let req = v.http.post(format!("{}/office/texts", v.base)).header("content-type", "application/x-www-form-urlencoded").body(body);
-        let cookie = format!("tegoed_session={}; tegoed_lang=en", v.cookie.clone().expect("session"));
-        async move {
-            let r = req.header("cookie", cookie).send().await.expect("request");
-            (r.status(), r.text().await.expect("body"))
-        }
-    };
     // Preview fills the typed text in with example data, and stores nothing.
     let body = "Dear {{ debtor.name }},\r\n\r\nWe have not yet received {{ total }}.\r\n{{ blocks.invoices }}\r\n{{ blocks.pay }}\r\n{{ blocks.help }}\r\n{{ blocks.contact }}";
-    let (s, page) = post(&mut v, form("Still open: {{ total }}", body, "preview")).await;
+    let (s, page, _) = v.post_form("/office/texts", &form(&token, "Still open: {{ total }}", body, "preview")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("id=\"rendered-subject\">Still open: €"), "{page}");
     assert!(page.contains("We have not yet received €"), "{page}");
     // A text that cannot be filled in says where.
-    let (_, page) = post(&mut v, form("Open: {{ total", body, "preview")).await;
+    let (_, page, _) = v.post_form("/office/texts", &form(&token, "Open: {{ total", body, "preview")).await;
     assert!(page.contains("id=\"notice\"") && page.contains("<p>subject: "), "{page}");
     // Storing is for administrators.
-    let (s, _) = post(&mut v, form("Still open: {{ total }}", body, "save")).await;
+    let (s, _, _) = v.post_form("/office/texts", &form(&token, "Still open: {{ total }}", body, "save")).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (_, t) = app.get(&o.tenant.key, "/message-texts/reminder/en/plain").await;
     assert_eq!(t["source"], "default");
@@ -503,25 +494,9 @@ async fn editing_texts(db: Db) {
     assert_eq!(a.sign_in(&o.admin, PASSWORD).await, StatusCode::SEE_OTHER);
     let (_, page, _) = a.get("/office/texts?step=reminder&language=en&level=plain").await;
     let token = form_token(&page);
-    let save = |subject: &str| {
-        vec![
-            ("token", token.clone()),
-            ("step", "reminder".to_string()),
-            ("language", "en".to_string()),
-            ("level", "plain".to_string()),
-            ("subject", subject.to_string()),
-            ("body", body.to_string()),
-            ("sms", "{{ tenant.name }}: please pay {{ total }}, ref {{ reference }}".to_string()),
-            ("action", "save".to_string()),
-        ]
-    };
-    let f = save("Open: {{ total");
-    let pairs: Vec<(&str, &str)> = f.iter().map(|(k, x)| (*k, x.as_str())).collect();
-    let (s, page, _) = a.post("/office/texts", &pairs).await;
+    let (s, page, _) = a.post_form("/office/texts", &form(&token, "Open: {{ total", body, "save")).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a broken text is not stored: {page}");
-    let f = save("Still open: {{ total }}");
-    let pairs: Vec<(&str, &str)> = f.iter().map(|(k, x)| (*k, x.as_str())).collect();
-    let (s, _, h) = a.post("/office/texts", &pairs).await;
+    let (s, _, h) = a.post_form("/office/texts", &form(&token, "Still open: {{ total }}", body, "save")).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert!(h["location"].to_str().expect("ascii").ends_with("done=saved"));
     let (_, t) = app.get(&o.tenant.key, "/message-texts/reminder/en/plain").await;
@@ -546,9 +521,9 @@ async fn editing_policies(db: Db) {
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("Tegoed’s default policy") && page.contains("id=\"track\""), "a default, with its track: {page}");
     let token = form_token(&page);
-    let form = |name: &str, first_offset: &str, channels: &str, action: &str| -> Vec<(String, String)> {
+    let form = |token: &str, name: &str, first_offset: &str, channels: &str, action: &str| -> Vec<(String, String)> {
         [
-            ("token", token.as_str()),
+            ("token", token),
             ("name", name),
             ("steps", "2"),
             ("kind_0", "reminder"),
@@ -567,39 +542,30 @@ async fn editing_policies(db: Db) {
         .map(|(k, x)| (k.to_string(), x.to_string()))
         .collect()
     };
-    async fn send(v: &mut Visitor, f: Vec<(String, String)>) -> (StatusCode, String) {
-        let pairs: Vec<(&str, &str)> = f.iter().map(|(k, x)| (k.as_str(), x.as_str())).collect();
-        let (s, body, _) = v.post("/office/policies", &pairs).await;
-        (s, body)
-    }
     // The preview walks the track: a reminder 7 days after the due date, the demand 14 after it.
-    let (s, page) = send(&mut v, form("Zacht", "7", "email", "preview")).await;
+    let (s, page, _) = v.post_form("/office/policies", &form(&token, "Zacht", "7", "email", "preview")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("(7 days after the due date)") && page.contains("(21 days after the due date)"), "{page}");
     // One step's days changed: the whole track moves.
-    let (_, page) = send(&mut v, form("Zacht", "10", "email", "preview")).await;
+    let (_, page, _) = v.post_form("/office/policies", &form(&token, "Zacht", "10", "email", "preview")).await;
     assert!(page.contains("(10 days after the due date)") && page.contains("(24 days after the due date)"), "{page}");
     assert!(!page.contains("(21 days after the due date)"));
     // What cannot be a policy is named.
-    let (s, page) = send(&mut v, form("Zacht", "7", "pigeon", "preview")).await;
+    let (s, page, _) = v.post_form("/office/policies", &form(&token, "Zacht", "7", "pigeon", "preview")).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("steps[0].channels"), "{page}");
-    let (_, page) = send(&mut v, form("Zacht", "7", "phone", "preview")).await;
+    let (_, page, _) = v.post_form("/office/policies", &form(&token, "Zacht", "7", "phone", "preview")).await;
     assert!(page.contains("only a call task uses the phone channel"), "{page}");
     // Storing is for administrators, under a name of the tenant's own.
-    assert_eq!(send(&mut v, form("Zacht", "7", "email", "save")).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(v.post_form("/office/policies", &form(&token, "Zacht", "7", "email", "save")).await.0, StatusCode::FORBIDDEN);
     let mut a = Visitor::new(&app);
     assert_eq!(a.sign_in(&o.admin, PASSWORD).await, StatusCode::SEE_OTHER);
     let (_, page, _) = a.get("/office/policies").await;
     let admin_token = form_token(&page);
-    let with_token = |mut f: Vec<(String, String)>| {
-        f[0].1 = admin_token.clone();
-        f
-    };
-    let (s, page) = send(&mut a, with_token(form("consumer-standard", "7", "email", "save"))).await;
+    let (s, page, _) = a.post_form("/office/policies", &form(&admin_token, "consumer-standard", "7", "email", "save")).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("is the name of a default policy"), "{page}");
-    let (s, _) = send(&mut a, with_token(form("Zacht", "10", "email", "save"))).await;
+    let (s, _, _) = a.post_form("/office/policies", &form(&admin_token, "Zacht", "10", "email", "save")).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     let (_, list) = app.get(&o.tenant.key, "/policies").await;
     let mine = &list[0];
@@ -841,25 +807,15 @@ async fn tenant_settings(db: Db) {
             ("brand_colour", colour.to_string()),
         ]
     };
-    let send = |a: &mut Visitor, f: Vec<(&'static str, String)>| {
-        let pairs: Vec<(&str, String)> = f;
-        let body = serde_urlencoded::to_string(&pairs).expect("form");
-        let req = a.http.post(format!("{}/office/settings", a.base)).header("content-type", "application/x-www-form-urlencoded").body(body);
-        let cookie = format!("tegoed_session={}; tegoed_lang=en", a.cookie.clone().expect("session"));
-        async move {
-            let r = req.header("cookie", cookie).send().await.expect("request");
-            (r.status(), r.text().await.expect("body"))
-        }
-    };
     // A wrong IBAN and a colour white does not read on: refused, named, nothing stored.
-    let (s, page) = send(&mut a, form("NL00 RABO 0000 0000 00", "#ffff00")).await;
+    let (s, page, _) = a.post_form("/office/settings", &form("NL00 RABO 0000 0000 00", "#ffff00")).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("<p>iban: ") && page.contains("<p>brand_colour: "), "{page}");
     assert!(page.contains("value=\"Kantoor Incasso B.V.\""), "what was typed stays");
     let (_, t) = app.get(&o.tenant.key, "/tenant").await;
     assert_eq!(t["legal_name"], "Kantoor B.V.");
     // Valid: all of it is stored.
-    let (s, _) = send(&mut a, form("NL91 ABNA 0417 1643 00", "#0b5394")).await;
+    let (s, _, _) = a.post_form("/office/settings", &form("NL91 ABNA 0417 1643 00", "#0b5394")).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     let (_, t) = app.get(&o.tenant.key, "/tenant").await;
     assert_eq!(

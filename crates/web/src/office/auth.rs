@@ -63,7 +63,7 @@ struct LoginPage {
 fn login_page_with(lang: Language, status: StatusCode, email: String, error: Option<&'static str>) -> Response {
     let t = words(lang);
     match (LoginPage { lang: lang.as_str(), t, email, error }).render() {
-        Ok(html) => page(status, html, None),
+        Ok(html) => page(status, html),
         Err(e) => failed("login page", &e),
     }
 }

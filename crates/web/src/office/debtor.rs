@@ -18,7 +18,7 @@ use domain::ids::{DebtorId, InvoiceId};
 use domain::invoice::InvoiceStatus;
 use domain::money::Cents;
 
-use super::{ActForm, Chrome, Staff, day, failed, money};
+use super::{ActForm, Chrome, Staff, day, failed, money, problem_lines};
 use crate::App;
 use crate::api::worklist::{DisputeRaised, NewCall, PromiseMade, log_call};
 use crate::problem::ApiError;
@@ -317,11 +317,6 @@ fn kept(form: &ActForm) -> Kept {
     Kept { outcome: f("outcome"), note: f("note"), pay_by: f("pay_by"), amount: f("amount"), reason: f("reason") }
 }
 
-/// Field problems as lines of a notice.
-fn lines(problems: &[FieldProblem]) -> Vec<String> {
-    problems.iter().map(|p| format!("{}: {}", p.field, p.message)).collect()
-}
-
 /// After a change: the file again, saying what was done.
 fn back(id: i64, done: &str) -> Response {
     Redirect::to(&format!("/office/debtors/{id}?done={done}")).into_response()
@@ -371,7 +366,8 @@ pub(super) async fn call(State(app): State<App>, Path(id): Path<i64>, form: ActF
         _ => None,
     };
     let (Some(outcome), true) = (outcome, problems.is_empty()) else {
-        return render(&app, staff, DebtorId(id), StatusCode::UNPROCESSABLE_ENTITY, Some((true, lines(&problems))), kept(&form)).await;
+        return render(&app, staff, DebtorId(id), StatusCode::UNPROCESSABLE_ENTITY, Some((true, problem_lines(&problems))), kept(&form))
+            .await;
     };
     let note = Some(f.text("note")).filter(|n| !n.is_empty());
     let call = NewCall { outcome, note: note.clone(), promise, dispute };
@@ -392,7 +388,7 @@ pub(super) async fn call(State(app): State<App>, Path(id): Path<i64>, form: ActF
         Ok(_) => back(id, "call"),
         Err(ApiError::NotFound) => super::refused(staff, staff.t().no_such_debtor),
         Err(ApiError::Invalid(p) | ApiError::BadRequest(_, p)) => {
-            render(&app, staff, DebtorId(id), StatusCode::UNPROCESSABLE_ENTITY, Some((true, lines(&p))), kept(&form)).await
+            render(&app, staff, DebtorId(id), StatusCode::UNPROCESSABLE_ENTITY, Some((true, problem_lines(&p))), kept(&form)).await
         }
         Err(e) => failed("log call", &e),
     }
@@ -408,7 +404,8 @@ pub(super) async fn note(State(app): State<App>, Path(id): Path<i64>, form: ActF
     let mut problems = Vec::new();
     domain::check_text(&mut problems, "note", &text, 2000);
     if !problems.is_empty() {
-        return render(&app, staff, DebtorId(id), StatusCode::UNPROCESSABLE_ENTITY, Some((true, lines(&problems))), kept(&form)).await;
+        return render(&app, staff, DebtorId(id), StatusCode::UNPROCESSABLE_ENTITY, Some((true, problem_lines(&problems))), kept(&form))
+            .await;
     }
     let result = async {
         let mut tx = app.db.write().await?;
@@ -447,7 +444,8 @@ pub(super) async fn hold(State(app): State<App>, Path(id): Path<i64>, form: ActF
         Some(_) => {}
     }
     let (Some(until), true) = (until, problems.is_empty()) else {
-        return render(&app, staff, DebtorId(id), StatusCode::UNPROCESSABLE_ENTITY, Some((true, lines(&problems))), kept(&form)).await;
+        return render(&app, staff, DebtorId(id), StatusCode::UNPROCESSABLE_ENTITY, Some((true, problem_lines(&problems))), kept(&form))
+            .await;
     };
     let result = async {
         let mut tx = app.db.write().await?;
@@ -514,7 +512,7 @@ pub(super) async fn decide_dispute(State(app): State<App>, Path((id, pause)): Pa
         Some("reject") => false,
         _ => {
             let p = [FieldProblem::new("decision", "choose accept (with a credit note) or reject")];
-            return render(&app, staff, debtor, StatusCode::UNPROCESSABLE_ENTITY, Some((true, lines(&p))), Kept::default()).await;
+            return render(&app, staff, debtor, StatusCode::UNPROCESSABLE_ENTITY, Some((true, problem_lines(&p))), Kept::default()).await;
         }
     };
     let result = async {
@@ -580,7 +578,7 @@ pub(super) async fn decide_dispute(State(app): State<App>, Path((id, pause)): Pa
         Ok(()) => back(id, if accept { "dispute_accepted" } else { "dispute_rejected" }),
         Err(ApiError::NotFound) => super::refused(staff, staff.t().no_such_pause),
         Err(ApiError::Invalid(p)) => {
-            render(&app, staff, debtor, StatusCode::UNPROCESSABLE_ENTITY, Some((true, lines(&p))), Kept::default()).await
+            render(&app, staff, debtor, StatusCode::UNPROCESSABLE_ENTITY, Some((true, problem_lines(&p))), Kept::default()).await
         }
         Err(e) => failed("decide dispute", &e),
     }
@@ -649,7 +647,9 @@ pub(super) async fn decide(State(app): State<App>, Path((id, what, subject)): Pa
     .await;
     match result {
         Ok(Some(Ok(()))) => back(id, word),
-        Ok(Some(Err(p))) => render(&app, staff, debtor, StatusCode::UNPROCESSABLE_ENTITY, Some((true, lines(&p))), Kept::default()).await,
+        Ok(Some(Err(p))) => {
+            render(&app, staff, debtor, StatusCode::UNPROCESSABLE_ENTITY, Some((true, problem_lines(&p))), Kept::default()).await
+        }
         Ok(None) => super::refused(staff, staff.t().not_on_list),
         Err(e) => failed("decide", &e),
     }
@@ -707,7 +707,9 @@ pub(super) async fn arrangement(State(app): State<App>, Path(id): Path<i64>, for
     .await;
     match result {
         Ok(Some(Ok(()))) => back(id, "arrangement"),
-        Ok(Some(Err(p))) => render(&app, staff, debtor, StatusCode::UNPROCESSABLE_ENTITY, Some((true, lines(&p))), Kept::default()).await,
+        Ok(Some(Err(p))) => {
+            render(&app, staff, debtor, StatusCode::UNPROCESSABLE_ENTITY, Some((true, problem_lines(&p))), Kept::default()).await
+        }
         Ok(None) => super::refused(staff, staff.t().no_such_debtor),
         Err(e) => failed("arrangement", &e),
     }
@@ -724,7 +726,8 @@ pub(super) async fn hand_over(State(app): State<App>, Path(id): Path<i64>, form:
     let mut problems = Vec::new();
     domain::check_text(&mut problems, "agency", &agency, 200);
     if !problems.is_empty() {
-        return render(&app, staff, debtor, StatusCode::UNPROCESSABLE_ENTITY, Some((true, lines(&problems))), Kept::default()).await;
+        return render(&app, staff, debtor, StatusCode::UNPROCESSABLE_ENTITY, Some((true, problem_lines(&problems))), Kept::default())
+            .await;
     }
     let result = async {
         let mut tx = app.db.write().await?;

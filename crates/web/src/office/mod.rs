@@ -191,7 +191,7 @@ impl Staff {
     /// A page for this member of staff (remembering a language just chosen).
     fn show(&self, status: StatusCode, rendered: Result<String, askama::Error>) -> Response {
         let mut r = match rendered {
-            Ok(html) => page(status, html, None),
+            Ok(html) => page(status, html),
             Err(e) => return failed("office page", &e),
         };
         if self.lang_chosen {
@@ -264,7 +264,7 @@ fn refused(staff: &Staff, why: &'static str) -> Response {
 }
 
 /// Headers of every back-office page: no script may run, nothing is framed or cached.
-fn page(status: StatusCode, body: String, _style: Option<&str>) -> Response {
+fn page(status: StatusCode, body: String) -> Response {
     let mut r = (status, Html(body)).into_response();
     let h = r.headers_mut();
     h.insert(
@@ -277,6 +277,11 @@ fn page(status: StatusCode, body: String, _style: Option<&str>) -> Response {
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
+}
+
+/// Field problems as the lines of a notice: `field: message`.
+fn problem_lines(problems: &[domain::FieldProblem]) -> Vec<String> {
+    problems.iter().map(|p| format!("{}: {}", p.field, p.message)).collect()
 }
 
 /// A fault on our side: logged, and a bare 500.

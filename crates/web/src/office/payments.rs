@@ -13,7 +13,7 @@ use domain::money::Cents;
 use domain::payment::Allocation;
 use ledger::statements::HandMatch;
 
-use super::{ActForm, Chrome, Staff, day, failed, money};
+use super::{ActForm, Chrome, Staff, day, failed, money, problem_lines};
 use crate::App;
 
 struct SuggestionLine {
@@ -135,10 +135,9 @@ pub(super) async fn decide(State(app): State<App>, Path(id): Path<i64>, form: Ac
         Ok::<_, store::StoreError>(outcome)
     }
     .await;
-    let lines = |p: &[FieldProblem]| p.iter().map(|p| format!("{}: {}", p.field, p.message)).collect::<Vec<_>>();
     match result {
         Ok(HandMatch::Done(_)) => Redirect::to(if dismiss { "/office?done=dismissed" } else { "/office?done=matched" }).into_response(),
-        Ok(HandMatch::Invalid(p)) => show(&app, staff, id, Some((true, lines(&p))), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Ok(HandMatch::Invalid(p)) => show(&app, staff, id, Some((true, problem_lines(&p))), StatusCode::UNPROCESSABLE_ENTITY).await,
         Ok(HandMatch::NotFound | HandMatch::NotQueued(_)) => super::refused(staff, staff.t().no_such_entry),
         Err(e) => failed("match payment", &e),
     }

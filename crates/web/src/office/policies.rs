@@ -14,7 +14,7 @@ use domain::dunning::policy::{Anchor, Channel, Policy, Step, StepKind};
 use domain::ids::DebtorId;
 use domain::money::Cents;
 
-use super::{ActForm, Chrome, Staff, day, failed, money};
+use super::{ActForm, Chrome, Staff, day, failed, money, problem_lines};
 use crate::App;
 use crate::api::policies::{defaults, problems_of};
 use crate::forms::Fields;
@@ -139,12 +139,8 @@ fn from_form(f: &Fields) -> Result<Policy, Vec<FieldProblem>> {
     if problems.is_empty() { Ok(policy) } else { Err(problems) }
 }
 
-/// Every policy the tenant can pick from: its own first, then Tegoed's.
-async fn all(app: &App, staff: &Staff) -> Result<Vec<(Policy, bool)>, store::StoreError> {
-    Ok(book(app, staff).await?.0)
-}
-
-/// The policies to pick from, and which kind and segment of debtor follows which own policy.
+/// The policies to pick from (the tenant's own first, then Tegoed's; own or not), and which
+/// kind and segment of debtor follows which own policy.
 async fn book(app: &App, staff: &Staff) -> Result<(Vec<(Policy, bool)>, Vec<Assigned>), store::StoreError> {
     let mut tx = app.db.read().await?;
     let own = tx.tenant_policies(staff.tenant()).await?;
@@ -169,11 +165,15 @@ struct Assigned {
     current: Option<String>,
 }
 
-async fn show(app: &App, staff: &Staff, policy: Policy, own: bool, notice: Option<(bool, Vec<String>)>, status: StatusCode) -> Response {
-    let (list, assigned) = match book(app, staff).await {
-        Ok(b) => b,
-        Err(e) => return failed("policies", &e),
-    };
+/// The editor with `policy`, given the tenant's book of policies (read once per request).
+fn show(
+    staff: &Staff,
+    (list, assigned): (Vec<(Policy, bool)>, Vec<Assigned>),
+    policy: Policy,
+    own: bool,
+    notice: Option<(bool, Vec<String>)>,
+    status: StatusCode,
+) -> Response {
     let own_names: Vec<String> = list.iter().filter(|(_, mine)| *mine).map(|(p, _)| p.name.clone()).collect();
     let t = staff.t();
     let today = crate::today();
@@ -227,20 +227,24 @@ async fn show(app: &App, staff: &Staff, policy: Policy, own: bool, notice: Optio
 pub(super) async fn page(State(app): State<App>, staff: Staff, RawQuery(q): RawQuery) -> Response {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(q.unwrap_or_default().as_bytes()).into_owned().collect();
     let one = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    let list = match all(&app, &staff).await {
-        Ok(l) => l,
+    let book = match book(&app, &staff).await {
+        Ok(b) => b,
         Err(e) => return failed("policies", &e),
     };
     let wanted = one("name");
-    let Some((policy, own)) = list.iter().find(|(p, _)| Some(&p.name) == wanted.as_ref()).or(list.first()).cloned() else {
+    let Some((policy, own)) = book.0.iter().find(|(p, _)| Some(&p.name) == wanted.as_ref()).or(book.0.first()).cloned() else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let notice = one("done").filter(|d| d == "saved").map(|_| (false, vec![staff.t().saved.to_string()]));
-    show(&app, &staff, policy, own, notice, StatusCode::OK).await
+    show(&staff, book, policy, own, notice, StatusCode::OK)
 }
 
-fn lines(problems: &[FieldProblem]) -> Vec<String> {
-    problems.iter().map(|p| format!("{}: {}", p.field, p.message)).collect()
+/// The editor again after a form, with the policy as the form had it.
+async fn again(app: &App, staff: &Staff, policy: Policy, notice: Option<(bool, Vec<String>)>, status: StatusCode) -> Response {
+    match book(app, staff).await {
+        Ok(b) => show(staff, b, policy, false, notice, status),
+        Err(e) => failed("policies", &e),
+    }
 }
 
 /// Preview (stores nothing) or save (an administrator).
@@ -253,21 +257,21 @@ pub(super) async fn act(State(app): State<App>, form: ActForm) -> Response {
             // Show what could be read, with what could not.
             let name = form.fields.get("name").unwrap_or_default().to_string();
             let current = Policy { name, steps: Vec::new() };
-            return show(&app, staff, current, false, Some((true, lines(&problems))), StatusCode::UNPROCESSABLE_ENTITY).await;
+            return again(&app, staff, current, Some((true, problem_lines(&problems))), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     let problems = problems_of(&policy);
     if !save {
-        let notice = (!problems.iter().all(|p| p.field == "name")).then(|| (true, lines(&problems)));
-        return show(&app, staff, policy, false, notice, StatusCode::OK).await;
+        let notice = (!problems.iter().all(|p| p.field == "name")).then(|| (true, problem_lines(&problems)));
+        return again(&app, staff, policy, notice, StatusCode::OK).await;
     }
     if !staff.role.may_configure() {
         return super::refused(staff, staff.t().admins_only);
     }
     if !problems.is_empty() {
         let mut l = vec![staff.t().not_stored.to_string()];
-        l.extend(lines(&problems));
-        return show(&app, staff, policy, false, Some((true, l)), StatusCode::UNPROCESSABLE_ENTITY).await;
+        l.extend(problem_lines(&problems));
+        return again(&app, staff, policy, Some((true, l)), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let saved = async {
         let mut tx = app.db.write().await?;
@@ -327,9 +331,9 @@ pub(super) async fn assign(State(app): State<App>, form: ActForm) -> Response {
     .await;
     match result {
         Ok(Ok(())) => Redirect::to("/office/policies?done=saved").into_response(),
-        Ok(Err(p)) => match all(&app, staff).await {
-            Ok(list) => match list.into_iter().next() {
-                Some((policy, own)) => show(&app, staff, policy, own, Some((true, lines(&p))), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Ok(Err(p)) => match book(&app, staff).await {
+            Ok(book) => match book.0.first().cloned() {
+                Some((policy, own)) => show(staff, book, policy, own, Some((true, problem_lines(&p))), StatusCode::UNPROCESSABLE_ENTITY),
                 None => StatusCode::NOT_FOUND.into_response(),
             },
             Err(e) => failed("policies", &e),

@@ -74,9 +74,11 @@ pub(super) async fn page(State(app): State<App>, staff: Staff, RawQuery(q): RawQ
     };
     let tenant = staff.tenant();
     let loaded = async {
+        let ageing = Ageing::load(&app.db, tenant, as_of).await?;
+        let dso = Dso::of(&app.db, tenant, &ageing, 90).await?;
         Ok::<_, store::StoreError>((
-            Ageing::load(&app.db, tenant, as_of).await?,
-            Dso::load(&app.db, tenant, as_of, 90).await?,
+            ageing,
+            dso,
             KeptReport::load(&app.db, tenant, from, to).await?,
             StepOutcomes::load(&app.db, tenant, step_from, step_to, as_of).await?,
             Reasons::load(&app.db, tenant, from, to).await?,

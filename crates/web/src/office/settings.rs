@@ -15,7 +15,7 @@ use domain::messaging::{ContactDesk, EarlyPaymentReward, MessagingSettings, Rewa
 use domain::money::Cents;
 use domain::tenant::{ReferenceKind, Tenant, TenantChange};
 
-use super::{ActForm, Chrome, Staff, failed};
+use super::{ActForm, Chrome, Staff, failed, problem_lines};
 use crate::App;
 use crate::forms::Fields;
 
@@ -246,15 +246,14 @@ pub(super) async fn save(State(app): State<App>, form: ActForm) -> Response {
         Err(e) => return failed("settings", &e),
     };
     let v = Values::from_form(&form.fields);
-    let lines = |p: &[FieldProblem]| p.iter().map(|p| format!("{}: {}", p.field, p.message)).collect::<Vec<_>>();
     let (change, new_settings) = match v.parse(&settings) {
         Ok(parsed) => parsed,
-        Err(p) => return show(staff, v, Some((true, lines(&p))), StatusCode::UNPROCESSABLE_ENTITY),
+        Err(p) => return show(staff, v, Some((true, problem_lines(&p))), StatusCode::UNPROCESSABLE_ENTITY),
     };
     let mut t = tenant.clone();
     let problems = change.apply(&mut t);
     if !problems.is_empty() {
-        return show(staff, v, Some((true, lines(&problems))), StatusCode::UNPROCESSABLE_ENTITY);
+        return show(staff, v, Some((true, problem_lines(&problems))), StatusCode::UNPROCESSABLE_ENTITY);
     }
     let saved = async {
         let mut tx = app.db.write().await?;

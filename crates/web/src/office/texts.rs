@@ -7,12 +7,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use channels::texts::{TemplateKey, message_steps, render, sample_contexts};
-use domain::FieldProblem;
 use domain::debtor::{Language, LanguageLevel};
 use domain::dunning::policy::StepKind;
 use domain::messaging::MessageText;
 
-use super::{ActForm, Chrome, Staff, failed};
+use super::{ActForm, Chrome, Staff, failed, problem_lines};
 use crate::App;
 use crate::api::messages::{problems_of, text_of};
 use crate::forms::Fields;
@@ -113,10 +112,6 @@ fn typed(f: &Fields) -> MessageText {
     MessageText { subject: field("subject"), body: field("body"), sms: field("sms") }
 }
 
-fn lines(problems: &[FieldProblem]) -> Vec<String> {
-    problems.iter().map(|p| format!("{}: {}", p.field, p.message)).collect()
-}
-
 fn back(key: TemplateKey, done: &str) -> Response {
     Redirect::to(&format!("/office/texts?step={}&language={}&level={}&done={done}", key.step, key.language, key.level)).into_response()
 }
@@ -129,7 +124,7 @@ pub(super) async fn act(State(app): State<App>, form: ActForm) -> Response {
     let action = form.fields.get("action").unwrap_or("preview");
     if action == "preview" {
         let problems = problems_of(&text, key);
-        let notice = (!problems.is_empty()).then(|| (true, lines(&problems)));
+        let notice = (!problems.is_empty()).then(|| (true, problem_lines(&problems)));
         return show(&app, staff, key, Some(text), notice, StatusCode::OK).await;
     }
     if !staff.role.may_configure() {
@@ -141,7 +136,7 @@ pub(super) async fn act(State(app): State<App>, form: ActForm) -> Response {
             let problems = problems_of(&text, key);
             if !problems.is_empty() {
                 let mut l = vec![staff.t().not_stored.to_string()];
-                l.extend(lines(&problems));
+                l.extend(problem_lines(&problems));
                 return show(&app, staff, key, Some(text), Some((true, l)), StatusCode::UNPROCESSABLE_ENTITY).await;
             }
             let saved = async {

@@ -350,7 +350,17 @@ impl Visitor {
         self.finish(req).await
     }
 
+    /// Posts a plain form of names and values.
     pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String, reqwest::header::HeaderMap) {
+        self.post_form(path, form).await
+    }
+
+    /// Posts a plain form built of owned values (`Vec<(&str, String)>`, …).
+    pub async fn post_form(
+        &mut self,
+        path: &str,
+        form: &(impl serde::Serialize + ?Sized),
+    ) -> (StatusCode, String, reqwest::header::HeaderMap) {
         let body = serde_urlencoded::to_string(form).expect("form");
         let req = self.http.post(format!("{}{path}", self.base)).header("content-type", "application/x-www-form-urlencoded").body(body);
         self.finish(req).await
